@@ -16,7 +16,7 @@ const absl::Status& GetStatus(const absl::StatusOr<T>& s) {
 
 // EXPECT_THAT(Foo(), StatusIs(absl::StatusCode::kNotFound, HasSubstr("layer")));
 MATCHER_P2(StatusIs, code, message_matcher,
-           "has status code " + testing::PrintToString(code)) {
+           "has status code " + ::testing::PrintToString(code)) {
   const absl::Status& status = GetStatus(arg);
   if (status.code() != code) {
     *result_listener << "status is " << status;
@@ -30,6 +30,15 @@ MATCHER(IsOk, "is OK") {
   const absl::Status& status = GetStatus(arg);
   if (!status.ok()) *result_listener << "status is " << status;
   return status.ok();
+}
+
+// EXPECT_THAT(stmt.Step(), IsOkAndHolds(true));
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
 }
 
 }  // namespace berth::testing
