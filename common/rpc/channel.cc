@@ -1,0 +1,48 @@
+#include "common/rpc/channel.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/rpc/address.h"
+#include "common/status_macros.h"
+
+namespace berth::rpc {
+
+absl::StatusOr<std::string> ReadPemFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (buffer.str().empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  return buffer.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(absl::string_view address,
+                                                    const std::optional<ClientTlsFiles>& tls) {
+  BERTH_ASSIGN_OR_RETURN(Address parsed, ParseAddress(address));
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (parsed.kind == Address::Kind::kUnix) {
+    credentials = grpc::InsecureChannelCredentials();
+  } else if (tls.has_value()) {
+    grpc::SslCredentialsOptions options;
+    BERTH_ASSIGN_OR_RETURN(options.pem_root_certs, ReadPemFile(tls->ca_cert));
+    BERTH_ASSIGN_OR_RETURN(options.pem_cert_chain, ReadPemFile(tls->cert));
+    BERTH_ASSIGN_OR_RETURN(options.pem_private_key, ReadPemFile(tls->key));
+    credentials = grpc::SslCredentials(options);
+  } else {
+    // Matches the daemon side: TCP without TLS is only for an explicitly insecure berthd.
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  return grpc::CreateCustomChannel(parsed.GrpcTarget(), credentials, args);
+}
+
+}  // namespace berth::rpc

@@ -1,0 +1,40 @@
+// One of berth's four services as a berthd process hosts it: its gRPC services
+// and the facts it reports in `berthctl info`.
+#pragma once
+
+#include <grpcpp/impl/service_type.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/daemon_config.h"
+
+namespace berth::rpc {
+
+// What a service gets from the host that starts it.
+struct ServiceSetup {
+  std::string root_dir;   // persistent, owned by this service alone (<root>/<name>)
+  std::string state_dir;  // volatile, owned by this service alone (<state>/<name>)
+  const DaemonConfig* config = nullptr;
+  // Every service's address; a service calls another only through a client on these.
+  std::map<std::string, std::string> service_addresses;
+};
+
+struct HostedService {
+  std::string name;  // images, runtime, network or volumes
+  std::vector<std::unique_ptr<grpc::Service>> grpc_services;
+  std::vector<std::string> grpc_service_names;  // full names, for health and metrics
+  std::map<std::string, std::string> details;
+
+  // Adds a generated service whose RPCs are not written yet: every call answers
+  // UNIMPLEMENTED (the interceptor names the RPC in the message).
+  template <typename Generated>
+  void AddPending() {
+    grpc_services.push_back(std::make_unique<typename Generated::Service>());
+    grpc_service_names.emplace_back(Generated::service_full_name());
+  }
+};
+
+}  // namespace berth::rpc

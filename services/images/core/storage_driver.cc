@@ -1,0 +1,29 @@
+#include "services/images/core/storage_driver.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace berth::images {
+
+std::string ChooseStorageDriver(const std::string& configured,
+                                const std::string& proc_filesystems) {
+  if (!configured.empty()) return configured;
+  for (absl::string_view line : absl::StrSplit(proc_filesystems, '\n')) {
+    if (absl::StripAsciiWhitespace(absl::StripPrefix(line, "nodev")) == "overlay") {
+      return kOverlayDriver;
+    }
+  }
+  return kNativeDriver;
+}
+
+std::string DetectStorageDriver(const std::string& configured) {
+  std::ifstream in("/proc/filesystems");
+  std::stringstream text;
+  text << in.rdbuf();
+  return ChooseStorageDriver(configured, text.str());
+}
+
+}  // namespace berth::images
