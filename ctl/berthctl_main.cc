@@ -70,10 +70,18 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // a subcommand's --help
     std::string where = "berthctl";
     for (const CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
-    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && app.get_subcommands().empty()) {
-      return UsageError("berthctl: '" + std::string(argv[argc > 1 ? 1 : 0]) +
-                            "' is not a berthctl command.",
-                        where);
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+      // Docker's words: "unknown flag: --x" for flags, "'x' is not a … command" otherwise.
+      std::string message = e.what();
+      std::string extra = message.substr(message.rfind(": ") + 2);
+      if (extra.rfind('-', 0) == 0) {
+        return UsageError("unknown flag: " + extra.substr(0, extra.find(' ')), "berthctl");
+      }
+      if (app.get_subcommands().empty()) {
+        return UsageError("berthctl: '" + extra.substr(0, extra.find(' ')) +
+                              "' is not a berthctl command.",
+                          where);
+      }
     }
     return UsageError(e.what(), where);
   }

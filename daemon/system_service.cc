@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 
 #include "common/rpc/status.h"
 #include "common/version.h"
@@ -16,10 +17,6 @@ using system::v1::VersionRequest;
 using system::v1::VersionResponse;
 
 constexpr auto kPeerTimeout = std::chrono::seconds(3);
-
-void SetDeadline(grpc::ClientContext& context) {
-  context.set_deadline(std::chrono::system_clock::now() + kPeerTimeout);
-}
 
 }  // namespace
 
@@ -44,6 +41,41 @@ absl::StatusOr<system::v1::System::Stub*> SystemService::PeerStub(const std::str
   return peers_.emplace(address, std::move(stub)).first->second.get();
 }
 
+template <typename Response, typename Call>
+std::vector<std::optional<absl::StatusOr<Response>>> SystemService::AskPeers(Call call) {
+  std::vector<std::future<absl::StatusOr<Response>>> pending(services_.size());
+  for (size_t i = 0; i < services_.size(); ++i) {
+    if (services_[i].local) continue;
+    pending[i] = std::async(std::launch::async, [this, i, &call]() -> absl::StatusOr<Response> {
+      auto stub = PeerStub(services_[i].address);
+      if (!stub.ok()) return stub.status();
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + kPeerTimeout);
+      context.set_wait_for_ready(true);  // a peer between reconnect attempts is waited for
+      Response response;
+      grpc::Status status = call(**stub, &context, &response);
+      if (!status.ok()) return rpc::FromGrpcStatus(status);
+      return response;
+    });
+  }
+  std::vector<std::optional<absl::StatusOr<Response>>> answers(services_.size());
+  for (size_t i = 0; i < services_.size(); ++i) {
+    if (pending[i].valid()) answers[i] = pending[i].get();
+  }
+  return answers;
+}
+
+// The peer's entry for `name` in its answer, or why there is none.
+template <typename Entry, typename Response>
+absl::StatusOr<const Entry*> FindRemote(const absl::StatusOr<Response>& answer,
+                                        const ServiceEntry& entry) {
+  if (!answer.ok()) return answer.status();
+  for (const Entry& remote : answer->services()) {
+    if (remote.name() == entry.name) return &remote;
+  }
+  return absl::NotFoundError(entry.name + " is not hosted at " + entry.address);
+}
+
 grpc::Status SystemService::Version(grpc::ServerContext*, const VersionRequest* request,
                                     VersionResponse* response) {
   response->set_version(berth::Version());
@@ -52,7 +84,16 @@ grpc::Status SystemService::Version(grpc::ServerContext*, const VersionRequest* 
   response->set_os("linux");
   response->set_arch(GoArch(facts_.host.architecture));
   response->set_kernel_version(facts_.host.kernel_version);
-  for (const ServiceEntry& entry : services_) {
+  std::vector<std::optional<absl::StatusOr<VersionResponse>>> answers;
+  if (!request->local_only()) {
+    answers = AskPeers<VersionResponse>([](auto& stub, auto* context, auto* out) {
+      VersionRequest peer_request;
+      peer_request.set_local_only(true);
+      return stub.Version(context, peer_request, out);
+    });
+  }
+  for (size_t i = 0; i < services_.size(); ++i) {
+    const ServiceEntry& entry = services_[i];
     if (!entry.local && request->local_only()) continue;
     system::v1::ServiceVersion* out = response->add_services();
     out->set_name(entry.name);
@@ -63,28 +104,13 @@ grpc::Status SystemService::Version(grpc::ServerContext*, const VersionRequest* 
       out->set_commit(berth::GitCommit());
       continue;
     }
-    auto stub = PeerStub(entry.address);
-    if (!stub.ok()) {
-      out->set_error(std::string(stub.status().message()));
+    auto remote = FindRemote<system::v1::ServiceVersion>(*answers[i], entry);
+    if (!remote.ok()) {
+      out->set_error(std::string(remote.status().message()));
       continue;
     }
-    grpc::ClientContext context;
-    SetDeadline(context);
-    VersionRequest peer_request;
-    peer_request.set_local_only(true);
-    VersionResponse peer_response;
-    grpc::Status status = (*stub)->Version(&context, peer_request, &peer_response);
-    if (!status.ok()) {
-      out->set_error(status.error_message());
-      continue;
-    }
-    out->set_error("service not hosted at " + entry.address);
-    for (const auto& remote : peer_response.services()) {
-      if (remote.name() != entry.name) continue;
-      out->set_version(remote.version());
-      out->set_commit(remote.commit());
-      out->clear_error();
-    }
+    out->set_version((*remote)->version());
+    out->set_commit((*remote)->commit());
   }
   return grpc::Status::OK;
 }
@@ -109,7 +135,16 @@ grpc::Status SystemService::Info(grpc::ServerContext*, const InfoRequest* reques
     for (const auto& address : listen_addresses_) response->add_listen_addresses(address);
     response->set_metrics_address(metrics_address_);
   }
-  for (const ServiceEntry& entry : services_) {
+  std::vector<std::optional<absl::StatusOr<InfoResponse>>> answers;
+  if (!request->local_only()) {
+    answers = AskPeers<InfoResponse>([](auto& stub, auto* context, auto* out) {
+      InfoRequest peer_request;
+      peer_request.set_local_only(true);
+      return stub.Info(context, peer_request, out);
+    });
+  }
+  for (size_t i = 0; i < services_.size(); ++i) {
+    const ServiceEntry& entry = services_[i];
     if (!entry.local && request->local_only()) continue;
     system::v1::ServiceInfo* out = response->add_services();
     out->set_name(entry.name);
@@ -121,29 +156,14 @@ grpc::Status SystemService::Info(grpc::ServerContext*, const InfoRequest* reques
       out->mutable_details()->insert(entry.details.begin(), entry.details.end());
       continue;
     }
-    auto stub = PeerStub(entry.address);
-    if (!stub.ok()) {
-      out->set_error(std::string(stub.status().message()));
+    auto remote = FindRemote<system::v1::ServiceInfo>(*answers[i], entry);
+    if (!remote.ok()) {
+      out->set_error(std::string(remote.status().message()));
       continue;
     }
-    grpc::ClientContext context;
-    SetDeadline(context);
-    InfoRequest peer_request;
-    peer_request.set_local_only(true);
-    InfoResponse peer_response;
-    grpc::Status status = (*stub)->Info(&context, peer_request, &peer_response);
-    if (!status.ok()) {
-      out->set_error(status.error_message());
-      continue;
-    }
-    out->set_error("service not hosted at " + entry.address);
-    for (const auto& remote : peer_response.services()) {
-      if (remote.name() != entry.name) continue;
-      out->set_reachable(true);
-      out->set_version(remote.version());
-      out->mutable_details()->insert(remote.details().begin(), remote.details().end());
-      out->clear_error();
-    }
+    out->set_reachable(true);
+    out->set_version((*remote)->version());
+    out->mutable_details()->insert((*remote)->details().begin(), (*remote)->details().end());
   }
   return grpc::Status::OK;
 }

@@ -46,6 +46,11 @@ class SystemService final : public berth::system::v1::System::Service {
   // A stub for the peer at `address`, dialled once and kept.
   absl::StatusOr<system::v1::System::Stub*> PeerStub(const std::string& address);
 
+  // Asks every remote service's host at once (local_only), through `call`; the answer
+  // for entry i is in slot i, empty for local services.
+  template <typename Response, typename Call>
+  std::vector<std::optional<absl::StatusOr<Response>>> AskPeers(Call call);
+
   const SystemFacts facts_;
   const std::vector<ServiceEntry> services_;
   const std::optional<rpc::ClientTlsFiles> peer_tls_;

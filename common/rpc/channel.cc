@@ -28,6 +28,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(absl::string_view address,
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
+  // A peer that starts after us (split mode) is found within a second, not gRPC's 20 s.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
 
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (parsed.kind == Address::Kind::kUnix) {

@@ -1,0 +1,202 @@
+#include "tests/harness/berthd_process.h"
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/rpc/channel.h"
+#include "common/rpc/status.h"
+#include "tests/harness/subprocess.h"
+
+namespace berth::testing {
+
+std::string BerthdPath() { return BERTH_TEST_BERTHD; }
+std::string BerthctlPath() { return BERTH_TEST_BERTHCTL; }
+
+TestDir::TestDir() {
+  std::string tmpl = absl::StrCat("/tmp/berth-test-", ::getpid(), "-XXXXXX");
+  if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+}
+
+TestDir::~TestDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+std::string UniqueName() {
+  static std::atomic<int> counter{0};
+  return absl::StrCat("berth-test-", ::getpid(), "-", counter++);
+}
+
+absl::StatusOr<std::unique_ptr<BerthdProcess>> BerthdProcess::Start(const TestDir& dir,
+                                                                    BerthdOptions options) {
+  std::unique_ptr<BerthdProcess> p(new BerthdProcess());
+  std::string base = dir / options.name;
+  p->root_ = base + "/root";
+  p->state_ = base + "/state";
+  p->socket_path_ =
+      options.socket.empty() ? base + "/" + options.name + ".sock" : options.socket;
+  p->log_path_ = base + ".log";
+  p->cgroup_parent_ = UniqueName();
+  std::filesystem::create_directories(base);
+
+  nlohmann::json config = {{"cgroup-parent", p->cgroup_parent_}};
+  config.update(options.daemon_json);
+  std::string config_path = base + "/daemon.json";
+  std::ofstream(config_path) << config.dump(2);
+
+  std::vector<std::string> argv = {BerthdPath(),        "--config",  config_path,
+                                   "--root",            p->root_,    "--state",
+                                   p->state_,           "--socket",  p->socket_path_,
+                                   "--metrics-address", "127.0.0.1:0"};
+  if (!options.services.empty()) {
+    argv.push_back("--services");
+    argv.push_back(absl::StrJoin(options.services, ","));
+  }
+  argv.insert(argv.end(), options.args.begin(), options.args.end());
+  p->pid_ = Spawn(argv, p->log_path_, options.env);
+  if (p->pid_ <= 0) return absl::InternalError("cannot spawn " + BerthdPath());
+  if (!options.wait_ready) return p;
+
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int code = 0;
+    if (TryReap(p->pid_, &code)) {
+      p->pid_ = -1;
+      return absl::InternalError(absl::StrCat("berthd exited with ", code, ":\n", p->Log()));
+    }
+    if (::access(p->socket_path_.c_str(), F_OK) == 0 && p->Info(/*local_only=*/true).ok()) {
+      return p;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return absl::DeadlineExceededError("berthd did not become ready:\n" + p->Log());
+}
+
+BerthdProcess::~BerthdProcess() { Stop(SIGTERM); }
+
+int BerthdProcess::Stop(int signal) {
+  if (pid_ <= 0) return -1;
+  int code = StopProcess(pid_, signal);
+  pid_ = -1;
+  return code;
+}
+
+int BerthdProcess::WaitExit(int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  int code = -1;
+  while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (TryReap(pid_, &code)) {
+      pid_ = -1;
+      return code;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
+
+std::string BerthdProcess::Log() const {
+  std::ifstream in(log_path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+namespace {
+
+template <typename Response, typename Call>
+absl::StatusOr<Response> CallSystem(const std::string& address, Call call) {
+  auto channel = rpc::Dial(address);
+  if (!channel.ok()) return channel.status();
+  auto stub = system::v1::System::NewStub(*channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  Response response;
+  grpc::Status status = call(*stub, &context, &response);
+  if (!status.ok()) return rpc::FromGrpcStatus(status);
+  return response;
+}
+
+}  // namespace
+
+absl::StatusOr<system::v1::InfoResponse> BerthdProcess::Info(bool local_only) const {
+  return CallSystem<system::v1::InfoResponse>(
+      address(), [local_only](auto& stub, auto* context, auto* response) {
+        system::v1::InfoRequest request;
+        request.set_local_only(local_only);
+        return stub.Info(context, request, response);
+      });
+}
+
+absl::StatusOr<system::v1::VersionResponse> BerthdProcess::Version() const {
+  return CallSystem<system::v1::VersionResponse>(
+      address(), [](auto& stub, auto* context, auto* response) {
+        return stub.Version(context, system::v1::VersionRequest(), response);
+      });
+}
+
+absl::StatusOr<std::string> BerthdProcess::MetricsAddress() const {
+  auto info = Info(/*local_only=*/true);
+  if (!info.ok()) return info.status();
+  if (info->metrics_address().empty()) return absl::NotFoundError("metrics are off");
+  return info->metrics_address();
+}
+
+absl::StatusOr<std::string> HttpGet(const std::string& url) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return absl::InternalError("curl_easy_init");
+  std::string body;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
+                   +[](char* data, size_t size, size_t n, void* out) {
+                     static_cast<std::string*>(out)->append(data, size * n);
+                     return size * n;
+                   });
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  CURLcode rc = curl_easy_perform(curl);
+  long http_code = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_code);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) return absl::UnavailableError(curl_easy_strerror(rc));
+  if (http_code != 200) return absl::UnavailableError(absl::StrCat("HTTP ", http_code));
+  return body;
+}
+
+double MetricValue(const std::string& exposition, const std::string& name,
+                   const std::vector<std::string>& want) {
+  double total = 0;
+  bool found = false;
+  for (absl::string_view line : absl::StrSplit(exposition, '\n', absl::SkipEmpty())) {
+    if (line[0] == '#' || !absl::StartsWith(line, name)) continue;
+    absl::string_view rest = line.substr(name.size());
+    if (!rest.empty() && rest[0] != '{' && rest[0] != ' ') continue;  // a longer name
+    size_t space = rest.rfind(' ');
+    if (space == absl::string_view::npos) continue;
+    absl::string_view labels = rest.substr(0, space);
+    bool matches = true;
+    for (const std::string& w : want) matches = matches && absl::StrContains(labels, w);
+    double value = 0;
+    if (matches && absl::SimpleAtod(rest.substr(space + 1), &value)) {
+      total += value;
+      found = true;
+    }
+  }
+  return found ? total : -1;
+}
+
+}  // namespace berth::testing
