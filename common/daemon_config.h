@@ -23,9 +23,9 @@ struct Ulimit {
 };
 
 struct DaemonConfig {
-  std::string data_root = "/var/lib/berth";                            // data-root
-  std::string exec_root = "/run/berth";                                // exec-root
-  std::vector<std::string> hosts;  // unix://, tcp://; none: the socket under exec-root
+  std::string data_root = "/var/lib/berth";  // data-root
+  std::string exec_root = "/run/berth";      // exec-root
+  std::vector<std::string> hosts;            // unix://, tcp://; none: the socket under exec-root
   std::string group;  // owner group of sockets; none: "berth" when that group exists
   bool tls = false;
   bool tlsverify = false;

@@ -19,10 +19,14 @@ std::atomic<Format> g_format{Format::kText};
 
 absl::string_view LevelName(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warning";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warning";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
@@ -70,8 +74,8 @@ std::string Render(Format format, Level level, absl::string_view message, const 
     for (const auto& [key, value] : fields) line[key] = value;
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  std::string line = absl::StrCat("time=", timestamp, " level=", LevelName(level),
-                                  " msg=", TextValue(message));
+  std::string line =
+      absl::StrCat("time=", timestamp, " level=", LevelName(level), " msg=", TextValue(message));
   for (const auto& [key, value] : fields) absl::StrAppend(&line, " ", key, "=", TextValue(value));
   return line;
 }

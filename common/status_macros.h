@@ -8,10 +8,9 @@
 #define BERTH_CONCAT_(a, b) BERTH_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define BERTH_RETURN_IF_ERROR(expr)                      \
-  do {                                                   \
-    if (absl::Status berth_status_ = (expr); !berth_status_.ok()) \
-      return berth_status_;                              \
+#define BERTH_RETURN_IF_ERROR(expr)                                                     \
+  do {                                                                                  \
+    if (absl::Status berth_status_ = (expr); !berth_status_.ok()) return berth_status_; \
   } while (0)
 
 // Declares or assigns `lhs` from the StatusOr `rexpr`, returning its status on error.

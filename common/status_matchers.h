@@ -15,8 +15,7 @@ const absl::Status& GetStatus(const absl::StatusOr<T>& s) {
 }
 
 // EXPECT_THAT(Foo(), StatusIs(absl::StatusCode::kNotFound, HasSubstr("layer")));
-MATCHER_P2(StatusIs, code, message_matcher,
-           "has status code " + ::testing::PrintToString(code)) {
+MATCHER_P2(StatusIs, code, message_matcher, "has status code " + ::testing::PrintToString(code)) {
   const absl::Status& status = GetStatus(arg);
   if (status.code() != code) {
     *result_listener << "status is " << status;

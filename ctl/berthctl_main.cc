@@ -23,7 +23,8 @@ void PrintTopHelp(const CLI::App& app) {
       "  -D, --debug              Enable debug mode\n"
       "  -H, --host string        Daemon socket to connect to (unix:///path or tcp://host:port;\n"
       "                           default $BERTH_HOST or unix:///run/berth/berthd.sock)\n"
-      "      --tlsverify          Use mutual TLS and verify the remote (default $BERTH_TLS_VERIFY)\n"
+      "      --tlsverify          Use mutual TLS and verify the remote (default "
+      "$BERTH_TLS_VERIFY)\n"
       "      --tlscacert string   Trust certs signed only by this CA (default ~/.berth/ca.pem)\n"
       "      --tlscert string     Path to TLS certificate file (default ~/.berth/cert.pem)\n"
       "      --tlskey string      Path to TLS key file (default ~/.berth/key.pem)\n"
@@ -78,9 +79,9 @@ int main(int argc, char** argv) {
         return UsageError("unknown flag: " + extra.substr(0, extra.find(' ')), "berthctl");
       }
       if (app.get_subcommands().empty()) {
-        return UsageError("berthctl: '" + extra.substr(0, extra.find(' ')) +
-                              "' is not a berthctl command.",
-                          where);
+        return UsageError(
+            "berthctl: '" + extra.substr(0, extra.find(' ')) + "' is not a berthctl command.",
+            where);
       }
     }
     return UsageError(e.what(), where);

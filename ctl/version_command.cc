@@ -26,17 +26,24 @@ void Line(int indent, const std::string& key, const std::string& value) {
 
 nlohmann::json AsJson(const system::v1::VersionResponse* server) {
   nlohmann::json out;
-  out["Client"] = {{"Version", berth::Version()}, {"ApiVersion", kApiVersion},
-                   {"GitCommit", berth::GitCommit()}, {"Os", "linux"}, {"Arch", ClientArch()}};
+  out["Client"] = {{"Version", berth::Version()},
+                   {"ApiVersion", kApiVersion},
+                   {"GitCommit", berth::GitCommit()},
+                   {"Os", "linux"},
+                   {"Arch", ClientArch()}};
   if (server == nullptr) return out;
   nlohmann::json services = nlohmann::json::array();
   for (const auto& s : server->services()) {
-    services.push_back({{"Name", s.name()}, {"Version", s.version()}, {"GitCommit", s.commit()},
-                        {"Address", s.address()}, {"Local", s.local()}, {"Error", s.error()}});
+    services.push_back({{"Name", s.name()},
+                        {"Version", s.version()},
+                        {"GitCommit", s.commit()},
+                        {"Address", s.address()},
+                        {"Local", s.local()},
+                        {"Error", s.error()}});
   }
-  out["Server"] = {{"Version", server->version()}, {"ApiVersion", server->api_version()},
+  out["Server"] = {{"Version", server->version()},  {"ApiVersion", server->api_version()},
                    {"GitCommit", server->commit()}, {"Os", server->os()},
-                   {"Arch", server->arch()}, {"KernelVersion", server->kernel_version()},
+                   {"Arch", server->arch()},        {"KernelVersion", server->kernel_version()},
                    {"Services", services}};
   return out;
 }
@@ -50,7 +57,8 @@ int Run(const GlobalOptions& options, const std::string& format) {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     status = system::v1::System::NewStub(*channel)->Version(&context, {}, &response);
   } else {
-    status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(channel.status().message()));
+    status =
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(channel.status().message()));
   }
   if (format == "json") {
     std::cout << AsJson(status.ok() ? &response : nullptr).dump() << "\n";

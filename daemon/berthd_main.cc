@@ -90,11 +90,10 @@ int main(int argc, char** argv) {
 
   auto host = berth::daemon::DaemonHost::Start(*config);
   if (!host.ok()) return Fail(host.status());
-  berth::log::Info("berthd ready",
-                   {{"services", absl::StrJoin(config->services, ",")},
-                    {"listen", absl::StrJoin((*host)->listen_addresses(), ",")},
-                    {"metrics", (*host)->metrics_address()},
-                    {"version", berth::Version()}});
+  berth::log::Info("berthd ready", {{"services", absl::StrJoin(config->services, ",")},
+                                    {"listen", absl::StrJoin((*host)->listen_addresses(), ",")},
+                                    {"metrics", (*host)->metrics_address()},
+                                    {"version", berth::Version()}});
   ::sd_notify(0, "READY=1\nSTATUS=serving");
 
   for (;;) {

@@ -69,7 +69,8 @@ absl::StatusOr<std::unique_ptr<DaemonHost>> DaemonHost::Start(const HostConfig& 
     facts.cgroup_version = layout->VersionName();
   }
   std::optional<rpc::ClientTlsFiles> peer_tls;
-  if (config.tls) peer_tls = rpc::ClientTlsFiles{config.tls->ca_cert, config.tls->cert, config.tls->key};
+  if (config.tls)
+    peer_tls = rpc::ClientTlsFiles{config.tls->ca_cert, config.tls->cert, config.tls->key};
   host->system_ = std::make_unique<SystemService>(std::move(facts), std::move(entries), peer_tls);
 
   host->registry_ = std::make_shared<prometheus::Registry>();
@@ -93,7 +94,8 @@ absl::StatusOr<std::unique_ptr<DaemonHost>> DaemonHost::Start(const HostConfig& 
   options.interceptors.push_back(host->grpc_metrics_->MakeInterceptorFactory());
   if (options.allow_insecure_tcp && config.listen.size() > 1) {
     for (int i = 0; i < 3; ++i) {
-      log::Warn("listening on TCP WITHOUT TLS: anyone who can connect controls this machine as root");
+      log::Warn(
+          "listening on TCP WITHOUT TLS: anyone who can connect controls this machine as root");
     }
   }
   BERTH_ASSIGN_OR_RETURN(host->server_, rpc::RpcServer::Start(std::move(options)));
@@ -102,8 +104,8 @@ absl::StatusOr<std::unique_ptr<DaemonHost>> DaemonHost::Start(const HostConfig& 
   }
 
   if (!config.metrics_address.empty()) {
-    BERTH_ASSIGN_OR_RETURN(host->metrics_,
-                           metrics::MetricsEndpoint::Start(config.metrics_address, host->registry_));
+    BERTH_ASSIGN_OR_RETURN(
+        host->metrics_, metrics::MetricsEndpoint::Start(config.metrics_address, host->registry_));
   }
   host->system_->SetListening(host->server_->listen_addresses(), host->metrics_address());
   return host;

@@ -66,7 +66,7 @@ absl::StatusOr<HostConfig> ResolveHostConfig(const DaemonFlags& flags, DaemonCon
     }
   }
   if (config.socket_path.empty()) {
-    std::string stem = all_in_one ? "berthd"
+    std::string stem = all_in_one                    ? "berthd"
                        : config.services.size() == 1 ? config.services.front()
                                                      : absl::StrJoin(config.services, "-");
     config.socket_path = absl::StrCat(config.state, "/", stem, ".sock");
@@ -91,8 +91,8 @@ absl::StatusOr<HostConfig> ResolveHostConfig(const DaemonFlags& flags, DaemonCon
   }
   for (absl::string_view view : kServiceNames) {
     std::string name(view);
-    bool local = std::find(config.services.begin(), config.services.end(), name) !=
-                 config.services.end();
+    bool local =
+        std::find(config.services.begin(), config.services.end(), name) != config.services.end();
     std::string address = local ? config.listen.front()
                           : configured.count(name)
                               ? configured[name]
@@ -101,7 +101,8 @@ absl::StatusOr<HostConfig> ResolveHostConfig(const DaemonFlags& flags, DaemonCon
     config.service_addresses[name] = address;
   }
 
-  config.metrics_address = flags.metrics_address.empty() ? file.metrics_addr : flags.metrics_address;
+  config.metrics_address =
+      flags.metrics_address.empty() ? file.metrics_addr : flags.metrics_address;
   bool tlsverify = flags.tlsverify || file.tlsverify;
   std::string ca = flags.tlscacert.empty() ? file.tlscacert : flags.tlscacert;
   std::string cert = flags.tlscert.empty() ? file.tlscert : flags.tlscert;
@@ -114,15 +115,15 @@ absl::StatusOr<HostConfig> ResolveHostConfig(const DaemonFlags& flags, DaemonCon
   }
   config.allow_insecure_tcp = flags.allow_insecure_tcp;
   if (!tcp_hosts.empty() && !config.tls && !config.allow_insecure_tcp) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "refusing to listen on ", absl::StrJoin(tcp_hosts, ", "),
-        " without mutual TLS: pass --tlsverify --tlscacert --tlscert --tlskey "
-        "(or --allow-insecure-tcp to expose root access to anyone who can connect)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("refusing to listen on ", absl::StrJoin(tcp_hosts, ", "),
+                     " without mutual TLS: pass --tlsverify --tlscacert --tlscert --tlskey "
+                     "(or --allow-insecure-tcp to expose root access to anyone who can connect)"));
   }
 
   config.group_required = !flags.group.empty() || !file.group.empty();
   config.group = !flags.group.empty() ? flags.group : !file.group.empty() ? file.group : "berth";
-  config.log_level = flags.debug || file.debug ? "debug"
+  config.log_level = flags.debug || file.debug  ? "debug"
                      : !flags.log_level.empty() ? flags.log_level
                                                 : file.log_level;
   config.log_format = flags.log_format.empty() ? file.log_format : flags.log_format;

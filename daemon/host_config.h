@@ -21,8 +21,8 @@ struct DaemonFlags {
   std::string root;
   std::string state;
   std::string socket;
-  std::vector<std::string> hosts;  // -H, extra listen addresses
-  std::string services;            // comma-separated
+  std::vector<std::string> hosts;              // -H, extra listen addresses
+  std::string services;                        // comma-separated
   std::vector<std::string> service_addresses;  // name=address
   std::string metrics_address;
   std::string group;

@@ -43,7 +43,7 @@ HostFacts ReadHostFacts() {
   text << os_release.rdbuf();
   facts.operating_system = PrettyNameFromOsRelease(text.str());
   facts.ncpu = static_cast<int32_t>(::sysconf(_SC_NPROCESSORS_ONLN));
-  struct sysinfo info{};
+  struct sysinfo info {};
   if (::sysinfo(&info) == 0) {
     facts.mem_total = static_cast<int64_t>(info.totalram) * static_cast<int64_t>(info.mem_unit);
   }

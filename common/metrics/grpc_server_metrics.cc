@@ -21,10 +21,14 @@ Labels MethodLabels(const std::string& method, const std::string& grpc_type) {
 std::string TypeOf(grpc::experimental::ServerRpcInfo::Type type) {
   using Type = grpc::experimental::ServerRpcInfo::Type;
   switch (type) {
-    case Type::UNARY: return GrpcTypeName(false, false);
-    case Type::CLIENT_STREAMING: return GrpcTypeName(true, false);
-    case Type::SERVER_STREAMING: return GrpcTypeName(false, true);
-    case Type::BIDI_STREAMING: return GrpcTypeName(true, true);
+    case Type::UNARY:
+      return GrpcTypeName(false, false);
+    case Type::CLIENT_STREAMING:
+      return GrpcTypeName(true, false);
+    case Type::SERVER_STREAMING:
+      return GrpcTypeName(false, true);
+    case Type::BIDI_STREAMING:
+      return GrpcTypeName(true, true);
   }
   return "unary";
 }
@@ -94,11 +98,10 @@ std::string GrpcTypeName(bool client_streaming, bool server_streaming) {
 
 std::string GrpcCodeName(int code) {
   static constexpr std::array<const char*, 17> kNames = {
-      "OK",       "Canceled",          "Unknown",         "InvalidArgument",
-      "DeadlineExceeded", "NotFound",  "AlreadyExists",   "PermissionDenied",
-      "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
-      "Unimplemented", "Internal",     "Unavailable",     "DataLoss",
-      "Unauthenticated"};
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+      "DataLoss", "Unauthenticated"};
   if (code >= 0 && code < static_cast<int>(kNames.size())) return kNames[code];
   return "Code(" + std::to_string(code) + ")";
 }
@@ -133,8 +136,11 @@ GrpcServerMetrics::MethodSeries& GrpcServerMetrics::SeriesFor(const std::string&
   auto it = series_.find(method);
   if (it != series_.end()) return it->second;
   Labels labels = MethodLabels(method, grpc_type);
-  MethodSeries series{&started_.Add(labels), &msg_received_.Add(labels), &msg_sent_.Add(labels),
-                      &handling_seconds_.Add(labels, DefaultBuckets()), {}};
+  MethodSeries series{&started_.Add(labels),
+                      &msg_received_.Add(labels),
+                      &msg_sent_.Add(labels),
+                      &handling_seconds_.Add(labels, DefaultBuckets()),
+                      {}};
   return series_.emplace(method, std::move(series)).first->second;
 }
 

@@ -39,8 +39,8 @@ class GrpcServerMetrics {
   };
   // `method` is "/pkg.Service/Method".
   MethodSeries& SeriesFor(const std::string& method, const std::string& grpc_type);
-  void ObserveHandled(MethodSeries& series, const std::string& method,
-                      const std::string& grpc_type, int code, double seconds);
+  void ObserveHandled(MethodSeries& series, const std::string& method, const std::string& grpc_type,
+                      int code, double seconds);
 
  private:
   prometheus::Family<prometheus::Counter>& started_;

@@ -28,7 +28,8 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
   endpoint->exposer_->RegisterCollectable(endpoint->registry_);
   endpoint->exposer_->RegisterCollectable(endpoint->process_);
   std::vector<int> ports = endpoint->exposer_->GetListeningPorts();
-  if (ports.empty()) return absl::UnavailableError(absl::StrCat("metrics address ", bind, ": not listening"));
+  if (ports.empty())
+    return absl::UnavailableError(absl::StrCat("metrics address ", bind, ": not listening"));
   endpoint->address_ = absl::StrCat(bind.substr(0, colon), ":", ports.front());
   return endpoint;
 }

@@ -14,7 +14,7 @@ struct Address {
   std::string path;      // kUnix
   std::string hostport;  // kTcp, as host:port ([v6]:port for IPv6)
 
-  std::string ToString() const;  // back to unix://… or tcp://…
+  std::string ToString() const;    // back to unix://… or tcp://…
   std::string GrpcTarget() const;  // what grpc::CreateChannel / AddListeningPort take
 };
 

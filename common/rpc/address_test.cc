@@ -33,7 +33,8 @@ TEST(AddressTest, RejectsMalformed) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("absolute")));
   EXPECT_THAT(ParseAddress("tcp://nohost"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("host:port")));
-  EXPECT_THAT(ParseAddress("tcp://h:99999"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("99999")));
+  EXPECT_THAT(ParseAddress("tcp://h:99999"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("99999")));
   EXPECT_THAT(ParseAddress("http://x:1"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http://x:1")));
 }

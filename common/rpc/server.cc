@@ -52,7 +52,7 @@ absl::StatusOr<StagedSocket> StageUnixSocket(const std::string& path) {
   fs::create_directories(parent, ec);
   if (ec) return absl::InternalError(absl::StrCat("create ", parent.string(), ": ", ec.message()));
 
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       return absl::AlreadyExistsError(absl::StrCat(path, " exists and is not a socket"));
@@ -63,8 +63,8 @@ absl::StatusOr<StagedSocket> StageUnixSocket(const std::string& path) {
     }
     ::unlink(path.c_str());  // stale socket of a process that died
   }
-  std::string tmpl = absl::StrCat(parent.string(), "/.", fs::path(path).filename().string(),
-                                  ".XXXXXX");
+  std::string tmpl =
+      absl::StrCat(parent.string(), "/.", fs::path(path).filename().string(), ".XXXXXX");
   if (::mkdtemp(tmpl.data()) == nullptr) return ErrnoError("mkdtemp", tmpl);
   return StagedSocket{path, tmpl};
 }
@@ -93,9 +93,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(
     const ServerOptions& options, const std::string& address) {
   if (!options.tls.has_value()) {
     if (options.allow_insecure_tcp) return grpc::InsecureServerCredentials();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "refusing to listen on ", address,
-        " without mutual TLS: pass --tlsverify --tlscacert --tlscert --tlskey"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("refusing to listen on ", address,
+                     " without mutual TLS: pass --tlsverify --tlscacert --tlscert --tlskey"));
   }
   grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   BERTH_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPemFile(options.tls->ca_cert));

@@ -24,11 +24,10 @@ struct ServerTlsFiles {
 struct ServerOptions {
   std::vector<std::string> addresses;  // unix:///path, tcp://host:port (port 0 picks one)
   std::optional<ServerTlsFiles> tls;
-  bool allow_insecure_tcp = false;     // tcp:// without TLS; the caller warns loudly
+  bool allow_insecure_tcp = false;  // tcp:// without TLS; the caller warns loudly
   gid_t socket_group = 0;
   std::vector<grpc::Service*> services;  // not owned
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      interceptors;
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
 };
 
 class RpcServer {

@@ -47,8 +47,7 @@ absl::StatusOr<std::unique_ptr<BerthdProcess>> BerthdProcess::Start(const TestDi
   std::string base = dir / options.name;
   p->root_ = base + "/root";
   p->state_ = base + "/state";
-  p->socket_path_ =
-      options.socket.empty() ? base + "/" + options.name + ".sock" : options.socket;
+  p->socket_path_ = options.socket.empty() ? base + "/" + options.name + ".sock" : options.socket;
   p->log_path_ = base + ".log";
   p->cgroup_parent_ = UniqueName();
   std::filesystem::create_directories(base);
@@ -58,10 +57,9 @@ absl::StatusOr<std::unique_ptr<BerthdProcess>> BerthdProcess::Start(const TestDi
   std::string config_path = base + "/daemon.json";
   std::ofstream(config_path) << config.dump(2);
 
-  std::vector<std::string> argv = {BerthdPath(),        "--config",  config_path,
-                                   "--root",            p->root_,    "--state",
-                                   p->state_,           "--socket",  p->socket_path_,
-                                   "--metrics-address", "127.0.0.1:0"};
+  std::vector<std::string> argv = {BerthdPath(),    "--config",          config_path,  "--root",
+                                   p->root_,        "--state",           p->state_,    "--socket",
+                                   p->socket_path_, "--metrics-address", "127.0.0.1:0"};
   if (!options.services.empty()) {
     argv.push_back("--services");
     argv.push_back(absl::StrJoin(options.services, ","));
@@ -162,11 +160,11 @@ absl::StatusOr<std::string> HttpGet(const std::string& url) {
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                   +[](char* data, size_t size, size_t n, void* out) {
-                     static_cast<std::string*>(out)->append(data, size * n);
-                     return size * n;
-                   });
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t n, void* out) {
+        static_cast<std::string*>(out)->append(data, size * n);
+        return size * n;
+      });
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   CURLcode rc = curl_easy_perform(curl);
   long http_code = 0;

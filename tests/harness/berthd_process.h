@@ -34,11 +34,11 @@ class TestDir {
 std::string UniqueName();
 
 struct BerthdOptions {
-  std::string name = "berthd";          // sub-directory of the TestDir and log name
-  std::vector<std::string> services;    // empty: all four
-  std::string socket;                   // empty: <dir>/<name>/<name>.sock
-  std::vector<std::string> args;        // extra flags
-  std::vector<std::string> env;         // extra environment, "K=V"
+  std::string name = "berthd";        // sub-directory of the TestDir and log name
+  std::vector<std::string> services;  // empty: all four
+  std::string socket;                 // empty: <dir>/<name>/<name>.sock
+  std::vector<std::string> args;      // extra flags
+  std::vector<std::string> env;       // extra environment, "K=V"
   nlohmann::json daemon_json = nlohmann::json::object();  // merged over the harness' own
   bool wait_ready = true;
 };

@@ -38,7 +38,7 @@ int ExitCodeOf(int status) {
 }  // namespace
 
 RunResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-              std::chrono::seconds timeout) {
+                     std::chrono::seconds timeout) {
   RunResult result;
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) return result;

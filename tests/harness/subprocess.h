@@ -18,7 +18,7 @@ struct RunResult {
 
 // Runs `argv` to completion (killed after `timeout`); `env` entries "K=V" are added.
 RunResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
-              std::chrono::seconds timeout = std::chrono::seconds(60));
+                     std::chrono::seconds timeout = std::chrono::seconds(60));
 
 // Starts `argv` in the background with stdout+stderr appended to `log_path`.
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path,

@@ -17,8 +17,8 @@ absl::Status Openssl(std::vector<std::string> args) {
 
 absl::Status MakeCa(const std::string& prefix, const std::string& name) {
   return Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                  "-nodes", "-keyout", prefix + "-key.pem", "-out", prefix + ".pem", "-days",
-                  "2", "-subj", "/CN=" + name});
+                  "-nodes", "-keyout", prefix + "-key.pem", "-out", prefix + ".pem", "-days", "2",
+                  "-subj", "/CN=" + name});
 }
 
 absl::Status MakeLeaf(const std::string& dir, const std::string& ca_prefix,
@@ -26,15 +26,15 @@ absl::Status MakeLeaf(const std::string& dir, const std::string& ca_prefix,
                       const std::string& extensions) {
   std::string ext_file = prefix + ".ext";
   std::ofstream(ext_file) << extensions << "\n";
-  if (absl::Status s = Openssl({"req", "-newkey", "ec", "-pkeyopt",
-                                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-                                prefix + "-key.pem", "-out", prefix + ".csr", "-subj", "/CN=" + cn});
+  if (absl::Status s =
+          Openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                   "-keyout", prefix + "-key.pem", "-out", prefix + ".csr", "-subj", "/CN=" + cn});
       !s.ok()) {
     return s;
   }
   return Openssl({"x509", "-req", "-in", prefix + ".csr", "-CA", ca_prefix + ".pem", "-CAkey",
-                  ca_prefix + "-key.pem", "-CAcreateserial", "-CAserial", dir + "/serial",
-                  "-out", prefix + "-cert.pem", "-days", "2", "-extfile", ext_file});
+                  ca_prefix + "-key.pem", "-CAcreateserial", "-CAserial", dir + "/serial", "-out",
+                  prefix + "-cert.pem", "-days", "2", "-extfile", ext_file});
 }
 
 }  // namespace
@@ -53,16 +53,15 @@ absl::StatusOr<TestCertificates> MakeTestCertificates(const std::string& dir) {
       !s.ok()) {
     return s;
   }
-  if (auto s = MakeLeaf(dir, other_ca, dir + "/intruder", "intruder",
-                        "extendedKeyUsage=clientAuth");
+  if (auto s =
+          MakeLeaf(dir, other_ca, dir + "/intruder", "intruder", "extendedKeyUsage=clientAuth");
       !s.ok()) {
     return s;
   }
   auto files = [&](const std::string& prefix) {
     return CertFiles{ca + ".pem", prefix + "-cert.pem", prefix + "-key.pem"};
   };
-  return TestCertificates{files(dir + "/server"), files(dir + "/client"),
-                          files(dir + "/intruder")};
+  return TestCertificates{files(dir + "/server"), files(dir + "/client"), files(dir + "/intruder")};
 }
 
 }  // namespace berth::testing

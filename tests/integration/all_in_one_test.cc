@@ -85,7 +85,7 @@ TEST_F(AllInOneTest, PendingRpcAnswersUnimplementedNamingIt) {
 }
 
 TEST_F(AllInOneTest, SocketIsMode0660AndLeavesNoStagingBehind) {
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(berthd_->socket_path().c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 07777, 0660u);
@@ -100,11 +100,10 @@ TEST_F(AllInOneTest, MetricsCarryTheStandardFamiliesAndCountCalls) {
   BERTH_ASSERT_OK(address);
   auto before = HttpGet("http://" + *address + "/metrics");
   BERTH_ASSERT_OK(before);
-  for (const char* family :
-       {"grpc_server_started_total", "grpc_server_handled_total",
-        "grpc_server_handling_seconds_bucket", "process_resident_memory_bytes",
-        "process_cpu_seconds_total", "process_open_fds", "process_start_time_seconds",
-        "berth_build_info"}) {
+  for (const char* family : {"grpc_server_started_total", "grpc_server_handled_total",
+                             "grpc_server_handling_seconds_bucket", "process_resident_memory_bytes",
+                             "process_cpu_seconds_total", "process_open_fds",
+                             "process_start_time_seconds", "berth_build_info"}) {
     EXPECT_GE(MetricValue(*before, family), 0) << family;
   }
   // Every method's series exist before any call, as go-grpc-prometheus initialises them.
@@ -114,9 +113,8 @@ TEST_F(AllInOneTest, MetricsCarryTheStandardFamiliesAndCountCalls) {
             0);
   EXPECT_GT(MetricValue(*before, "process_resident_memory_bytes"), 0);
 
-  const std::vector<std::string> version_series = {"grpc_method=\"Version\"",
-                                                   "grpc_service=\"berth.system.v1.System\"",
-                                                   "grpc_type=\"unary\""};
+  const std::vector<std::string> version_series = {
+      "grpc_method=\"Version\"", "grpc_service=\"berth.system.v1.System\"", "grpc_type=\"unary\""};
   double started = MetricValue(*before, "grpc_server_started_total", version_series);
   RunResult ctl = RunCommand({BerthctlPath(), "-H", berthd_->address(), "version"});
   ASSERT_EQ(ctl.exit_code, 0) << ctl.err;

@@ -52,7 +52,7 @@ TEST(BerthctlTest, BerthHostSelectsTheDaemonAndJsonFormatParses) {
   auto berthd = BerthdProcess::Start(dir, {});
   BERTH_ASSERT_OK(berthd);
   RunResult r = RunCommand({BerthctlPath(), "version", "--format", "json"},
-                    {"BERTH_HOST=" + (*berthd)->address()});
+                           {"BERTH_HOST=" + (*berthd)->address()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto json = nlohmann::json::parse(r.out);
   EXPECT_EQ(json["Server"]["Services"].size(), 4u);
@@ -60,7 +60,7 @@ TEST(BerthctlTest, BerthHostSelectsTheDaemonAndJsonFormatParses) {
   RunResult info = RunCommand({BerthctlPath(), "-H", (*berthd)->address(), "info"});
   ASSERT_EQ(info.exit_code, 0) << info.err;
   for (const char* line : {"Storage Driver:", "Cgroup Version:", "CNI Plugin Dir:",
-                           "Berth Root Dir: " , "Kernel Version:"}) {
+                           "Berth Root Dir: ", "Kernel Version:"}) {
     EXPECT_THAT(info.out, HasSubstr(line));
   }
   EXPECT_THAT(info.out, HasSubstr("Berth Root Dir: " + (*berthd)->root()));

@@ -64,9 +64,9 @@ class MutualTlsTest : public ::testing::Test {
     BERTH_ASSERT_OK(certs);
     certs_ = *certs;
     BerthdOptions options;
-    options.args = {"-H",         "tcp://127.0.0.1:0",  "--tlsverify", "--tlscacert",
-                    certs_.server.ca, "--tlscert", certs_.server.cert, "--tlskey",
-                    certs_.server.key};
+    options.args = {
+        "-H",        "tcp://127.0.0.1:0", "--tlsverify", "--tlscacert",    certs_.server.ca,
+        "--tlscert", certs_.server.cert,  "--tlskey",    certs_.server.key};
     auto started = BerthdProcess::Start(dir_, options);
     BERTH_ASSERT_OK(started);
     berthd_ = *std::move(started);
@@ -85,9 +85,9 @@ TEST_F(MutualTlsTest, TrustedClientCertificateIsAccepted) {
       tcp_, rpc::ClientTlsFiles{certs_.client.ca, certs_.client.cert, certs_.client.key});
   EXPECT_TRUE(status.ok()) << status.error_message();
 
-  RunResult ctl = RunCommand({BerthctlPath(), "-H", tcp_, "--tlsverify", "--tlscacert", certs_.client.ca,
-                       "--tlscert", certs_.client.cert, "--tlskey", certs_.client.key,
-                       "version"});
+  RunResult ctl =
+      RunCommand({BerthctlPath(), "-H", tcp_, "--tlsverify", "--tlscacert", certs_.client.ca,
+                  "--tlscert", certs_.client.cert, "--tlskey", certs_.client.key, "version"});
   EXPECT_EQ(ctl.exit_code, 0) << ctl.err;
   EXPECT_THAT(ctl.out, HasSubstr("Server: berth"));
 }

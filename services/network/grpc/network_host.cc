@@ -21,9 +21,8 @@ absl::StatusOr<rpc::HostedService> HostNetworkService(const rpc::ServiceSetup& s
     log::Warn("network: no CNI plugins", {{"error", std::string(plugins.status().message())}});
     hosted.details["cni_plugin_dir"] = "";
   }
-  hosted.details["cni_config_dir"] = setup.config->cni_config_dir.empty()
-                                         ? setup.root_dir + "/cni"
-                                         : setup.config->cni_config_dir;
+  hosted.details["cni_config_dir"] =
+      setup.config->cni_config_dir.empty() ? setup.root_dir + "/cni" : setup.config->cni_config_dir;
   return hosted;
 }
 

@@ -22,9 +22,12 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
 
 std::string CgroupLayout::VersionName() const {
   switch (version) {
-    case Version::kV1: return "1";
-    case Version::kV2: return "2";
-    case Version::kHybrid: return "hybrid";
+    case Version::kV1:
+      return "1";
+    case Version::kV2:
+      return "2";
+    case Version::kHybrid:
+      return "hybrid";
   }
   return "1";
 }
@@ -33,7 +36,8 @@ absl::StatusOr<CgroupLayout> ParseCgroupLayout(const std::string& mountinfo,
                                                const std::string& proc_self_cgroup) {
   CgroupLayout layout;
   for (absl::string_view line : absl::StrSplit(mountinfo, '\n', absl::SkipEmpty())) {
-    // mountinfo: id parent major:minor root mountpoint options [optional...] - fstype source superopts
+    // mountinfo: id parent major:minor root mountpoint options [optional...] - fstype source
+    // superopts
     std::vector<absl::string_view> halves = absl::StrSplit(line, " - ");
     if (halves.size() != 2) continue;
     std::vector<absl::string_view> left = absl::StrSplit(halves[0], ' ');
@@ -44,8 +48,8 @@ absl::StatusOr<CgroupLayout> ParseCgroupLayout(const std::string& mountinfo,
     } else if (right[0] == "cgroup") {
       for (absl::string_view opt : absl::StrSplit(right[2], ',')) {
         static constexpr const char* kControllers[] = {
-            "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "blkio",
-            "perf_event", "net_prio", "hugetlb", "pids", "rdma", "misc"};
+            "cpu",   "cpuacct",    "cpuset",   "memory",  "devices", "freezer", "net_cls",
+            "blkio", "perf_event", "net_prio", "hugetlb", "pids",    "rdma",    "misc"};
         for (const char* c : kControllers) {
           if (opt == c) layout.v1_controllers.emplace_back(opt);
         }

@@ -12,7 +12,7 @@ namespace berth::runtime {
 struct CgroupLayout {
   enum class Version { kV1, kV2, kHybrid };
   Version version = Version::kV1;
-  std::string unified_mountpoint;          // v2 tree, empty when none
+  std::string unified_mountpoint;           // v2 tree, empty when none
   std::vector<std::string> v1_controllers;  // e.g. cpu, memory, pids (named ones excluded)
   std::string own_path;                     // this process' cgroup (v2 path or v1 memory path)
 
