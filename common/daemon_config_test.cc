@@ -227,5 +227,12 @@ TEST_F(DaemonConfigFileTest, LoadsFileAndNamesItInErrors) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(dir_)));
 }
 
+TEST(DaemonConfigExampleTest, DeployedExampleIsValid) {
+  absl::StatusOr<DaemonConfig> c =
+      LoadDaemonConfig(std::string(BERTH_SOURCE_DIR) + "/deploy/daemon.json", true);
+  BERTH_ASSERT_OK(c);
+  EXPECT_EQ(c->metrics_addr, "127.0.0.1:9323");
+}
+
 }  // namespace
 }  // namespace berth

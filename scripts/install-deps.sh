@@ -10,7 +10,7 @@ fi
 
 packages=(
   # build
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git clang-format
   # libraries
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libabsl-dev libseccomp-dev prometheus-cpp-dev libgtest-dev libgmock-dev
