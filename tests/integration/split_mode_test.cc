@@ -77,6 +77,31 @@ TEST_F(SplitModeTest, BerthctlListsTheFourServicesThroughOneHost) {
   EXPECT_THAT(ctl.out, ::testing::Not(HasSubstr("unreachable")));
 }
 
+TEST_F(SplitModeTest, EachProcessExportsMetricsAndPeersCallsAreCounted) {
+  const std::vector<std::string> peer_version = {"grpc_service=\"berth.system.v1.System\"",
+                                                 "grpc_method=\"Version\""};
+  auto images_metrics = daemons_["images"]->MetricsAddress();
+  BERTH_ASSERT_OK(images_metrics);
+  auto before = HttpGet("http://" + *images_metrics + "/metrics");
+  BERTH_ASSERT_OK(before);
+  // Each process carries the series of the services it hosts, and only those.
+  EXPECT_GE(MetricValue(*before, "grpc_server_started_total",
+                        {"grpc_service=\"berth.images.v1.Content\""}),
+            0);
+  EXPECT_EQ(MetricValue(*before, "grpc_server_started_total",
+                        {"grpc_service=\"berth.runtime.v1.Tasks\""}),
+            -1);
+  EXPECT_GT(MetricValue(*before, "process_resident_memory_bytes"), 0);
+
+  // `berthctl version` against runtime makes runtime ask images over gRPC.
+  double asked = MetricValue(*before, "grpc_server_started_total", peer_version);
+  RunResult ctl = RunCommand({BerthctlPath(), "-H", daemons_["runtime"]->address(), "version"});
+  ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
+  auto after = HttpGet("http://" + *images_metrics + "/metrics");
+  BERTH_ASSERT_OK(after);
+  EXPECT_EQ(MetricValue(*after, "grpc_server_started_total", peer_version), asked + 1);
+}
+
 TEST_F(SplitModeTest, AStoppedPeerIsReportedUnreachable) {
   EXPECT_EQ(daemons_["network"]->Stop(), 0);
   auto version = daemons_["images"]->Version();
