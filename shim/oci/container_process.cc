@@ -1,0 +1,244 @@
+#include "shim/oci/container_process.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/unique_fd.h"
+#include "shim/oci/child_error.h"
+#include "shim/oci/namespace_plan.h"
+#include "shim/oci/process_plan.h"
+#include "shim/oci/rootfs_plan.h"
+#include "shim/oci/rootfs_setup.h"
+#include "shim/oci/syscalls.h"
+
+namespace berth::oci {
+namespace {
+
+struct ChildContext {
+  const RootfsPlan* rootfs;
+  const ProcessPlan* process;
+  const NamespacePlan* namespaces;
+  bool setup_rootfs;
+  bool no_pivot;
+  int sync_read;    // parent says "go" once id maps are written
+  int error_write;  // CLOEXEC: closed by a successful exec
+};
+
+int WriteSysctl(const ProcessPlan::Sysctl& sysctl, ChildError* error) {
+  int fd = ::open(sysctl.path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return Fail(error, errno, "opening sysctl", sysctl.path);
+  struct statfs fs {};
+  // The write must reach procfs, not something mounted over /proc/sys.
+  if (::fstatfs(fd, &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) {
+    ::close(fd);
+    return Fail(error, EPERM, "sysctl is not on procfs:", sysctl.path);
+  }
+  ssize_t n = ::write(fd, sysctl.value, std::strlen(sysctl.value));
+  int saved = errno;
+  ::close(fd);
+  if (n < 0) return Fail(error, saved, "writing sysctl", sysctl.path);
+  return 0;
+}
+
+int ApplyCapabilities(const ProcessPlan& p, ChildError* error) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  data[0].effective = static_cast<uint32_t>(p.effective);
+  data[1].effective = static_cast<uint32_t>(p.effective >> 32);
+  data[0].permitted = static_cast<uint32_t>(p.permitted);
+  data[1].permitted = static_cast<uint32_t>(p.permitted >> 32);
+  data[0].inheritable = static_cast<uint32_t>(p.inheritable);
+  data[1].inheritable = static_cast<uint32_t>(p.inheritable >> 32);
+  if (::syscall(SYS_capset, &header, data) != 0) return Fail(error, errno, "capset");
+  for (int cap = 0; cap <= p.last_cap; ++cap) {
+    if ((p.ambient >> cap) & 1) {
+      if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) {
+        return Fail(error, errno, "raising ambient capability");
+      }
+    }
+  }
+  return 0;
+}
+
+// Identity and privileges, in runc's order: bounding set while CAP_SETPCAP is still
+// held, keep capabilities across the uid change, then the final sets.
+int ApplyIdentity(const ProcessPlan& p, ChildError* error) {
+  for (int cap = 0; cap <= p.last_cap; ++cap) {
+    if (((p.bounding >> cap) & 1) == 0 && ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
+        errno != EINVAL) {
+      return Fail(error, errno, "dropping bounding capability");
+    }
+  }
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return Fail(error, errno, "PR_SET_KEEPCAPS");
+  if (::setgroups(p.groups.size(), p.groups.data()) != 0 && errno != EPERM) {
+    return Fail(error, errno, "setgroups");
+  }
+  if (::setresgid(p.gid, p.gid, p.gid) != 0) return Fail(error, errno, "setresgid");
+  if (::setresuid(p.uid, p.uid, p.uid) != 0) return Fail(error, errno, "setresuid");
+  if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return Fail(error, errno, "PR_SET_KEEPCAPS");
+  return ApplyCapabilities(p, error);
+}
+
+// execvpe's search, over the container's PATH, without allocating.
+int ExecProcess(const ProcessPlan& p, ChildError* error) {
+  const char* file = p.argv[0];
+  if (file == nullptr) return Fail(error, EINVAL, "process.args is empty");
+  if (std::strchr(file, '/') != nullptr) {
+    ::execve(file, p.argv.data(), p.envp.data());
+    return Fail(error, errno, "exec", file);
+  }
+  int last = ENOENT;
+  char candidate[PATH_MAX];
+  for (const char* dir = p.search_path; dir != nullptr && *dir != '\0';) {
+    const char* end = std::strchr(dir, ':');
+    size_t len = end == nullptr ? std::strlen(dir) : static_cast<size_t>(end - dir);
+    if (len + std::strlen(file) + 2 < sizeof(candidate)) {
+      std::memcpy(candidate, dir, len);
+      candidate[len] = '/';
+      std::strcpy(candidate + len + 1, file);
+      ::execve(candidate, p.argv.data(), p.envp.data());
+      if (errno != ENOENT && errno != ENOTDIR) last = errno;
+    }
+    dir = end == nullptr ? nullptr : end + 1;
+  }
+  return Fail(error, last, "executable file not found in $PATH:", file);
+}
+
+int RunChild(const ChildContext& c, ChildError* error) {
+  char go = 0;
+  if (::read(c.sync_read, &go, 1) != 1) return Fail(error, EPIPE, "waiting for the parent");
+  ::close(c.sync_read);
+  for (const NamespacePlan::Join& join : c.namespaces->joins) {
+    if (join.nstype == CLONE_NEWPID) continue;  // joined by the parent before clone()
+    if (::setns(join.fd, join.nstype) != 0) return Fail(error, errno, "setns", join.path);
+    ::close(join.fd);
+  }
+  if (c.namespaces->user_namespace && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) {
+    return Fail(error, errno, "becoming root in the user namespace");
+  }
+  if (::setsid() < 0) return Fail(error, errno, "setsid");
+  int rc = 0;
+  if (c.setup_rootfs && (rc = SetupRootfs(*c.rootfs, c.no_pivot, LinuxSyscalls(), error)) < 0) {
+    return rc;
+  }
+  const ProcessPlan& p = *c.process;
+  for (const ProcessPlan::Sysctl& sysctl : p.sysctls) {
+    if ((rc = WriteSysctl(sysctl, error)) < 0) return rc;
+  }
+  for (const ProcessPlan::Limit& limit : p.rlimits) {
+    if (::setrlimit(limit.resource, &limit.value) != 0) return Fail(error, errno, "setrlimit");
+  }
+  if (p.umask >= 0) ::umask(static_cast<mode_t>(p.umask));
+  if ((rc = ApplyIdentity(p, error)) < 0) return rc;
+  if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return Fail(error, errno, "PR_SET_NO_NEW_PRIVS");
+  }
+  if (::chdir(p.cwd) != 0) return Fail(error, errno, "chdir to cwd", p.cwd);
+  // A cwd reached through a leaked fd would sit outside the root (CVE-2024-21626).
+  char cwd[PATH_MAX];
+  if (::getcwd(cwd, sizeof(cwd)) == nullptr || cwd[0] != '/') {
+    return Fail(error, EPERM, "cwd is outside the container's root:", p.cwd);
+  }
+  // Nothing of the runtime's is inherited past exec but stdio (and the error pipe,
+  // which is CLOEXEC and tells the parent the exec happened).
+  if (::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0) {
+    return Fail(error, errno, "close_range");
+  }
+  return ExecProcess(p, error);
+}
+
+int ChildMain(void* arg) {
+  const ChildContext& c = *static_cast<const ChildContext*>(arg);
+  ChildError error;
+  RunChild(c, &error);
+  (void)!::write(c.error_write, &error, sizeof(error));
+  _exit(1);
+}
+
+absl::Status WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.flush();
+  if (!out) return absl::InternalError(absl::StrCat("writing ", path));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int ExitCodeFromWaitStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+absl::StatusOr<pid_t> LaunchContainer(const Spec& spec, const std::string& bundle,
+                                      const LaunchOptions& options) {
+  BERTH_ASSIGN_OR_RETURN(RootfsPlan rootfs, PlanRootfs(spec, bundle));
+  BERTH_ASSIGN_OR_RETURN(ProcessPlan process, PlanProcess(spec));
+  BERTH_ASSIGN_OR_RETURN(NamespacePlan namespaces, PlanNamespaces(spec));
+  BERTH_RETURN_IF_ERROR(namespaces.EnterPidNamespace());
+
+  int sync[2], errors[2];
+  if (::pipe2(sync, O_CLOEXEC) != 0 || ::pipe2(errors, O_CLOEXEC) != 0) {
+    return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+  }
+  UniqueFd sync_read(sync[0]), sync_write(sync[1]), error_read(errors[0]), error_write(errors[1]);
+  ChildContext context{
+      &rootfs,          &process,        &namespaces,      namespaces.mount_namespace,
+      options.no_pivot, sync_read.get(), error_write.get()};
+  constexpr size_t kStackSize = 256 * 1024;
+  std::unique_ptr<char[]> stack(new char[kStackSize]);
+  pid_t pid =
+      ::clone(ChildMain, stack.get() + kStackSize, namespaces.clone_flags | SIGCHLD, &context);
+  if (pid < 0) return absl::InternalError(absl::StrCat("clone: ", std::strerror(errno)));
+  sync_read.Reset();
+  error_write.Reset();
+
+  auto abandon = [&](absl::Status status) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return status;
+  };
+  if (namespaces.user_namespace) {
+    if (auto s = namespaces.WriteIdMaps(pid); !s.ok()) return abandon(s);
+  }
+  if (process.has_oom_score_adj) {
+    auto s = WriteFile(absl::StrCat("/proc/", pid, "/oom_score_adj"),
+                       std::to_string(process.oom_score_adj));
+    if (!s.ok()) return abandon(s);
+  }
+  char go = 1;
+  if (::write(sync_write.get(), &go, 1) != 1) {
+    return abandon(absl::InternalError("cannot release the container's init"));
+  }
+  ChildError error;
+  ssize_t n = ::read(error_read.get(), &error, sizeof(error));
+  if (n == 0) return pid;  // the error pipe closed on exec
+  ::waitpid(pid, nullptr, 0);
+  if (n != static_cast<ssize_t>(sizeof(error))) {
+    return absl::InternalError("container init died during setup");
+  }
+  error.message[sizeof(error.message) - 1] = '\0';
+  return absl::Status(absl::ErrnoToStatus(error.error, "").code(),
+                      absl::StrCat(error.message, ": ", std::strerror(error.error)));
+}
+
+}  // namespace berth::oci

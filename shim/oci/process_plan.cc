@@ -1,0 +1,87 @@
+#include "shim/oci/process_plan.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "shim/oci/capabilities.h"
+
+namespace berth::oci {
+
+absl::StatusOr<int> RlimitResource(const std::string& name) {
+  static const std::pair<const char*, int> kTable[] = {{"RLIMIT_AS", RLIMIT_AS},
+                                                       {"RLIMIT_CORE", RLIMIT_CORE},
+                                                       {"RLIMIT_CPU", RLIMIT_CPU},
+                                                       {"RLIMIT_DATA", RLIMIT_DATA},
+                                                       {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+                                                       {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+                                                       {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+                                                       {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+                                                       {"RLIMIT_NICE", RLIMIT_NICE},
+                                                       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+                                                       {"RLIMIT_NPROC", RLIMIT_NPROC},
+                                                       {"RLIMIT_RSS", RLIMIT_RSS},
+                                                       {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+                                                       {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+                                                       {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+                                                       {"RLIMIT_STACK", RLIMIT_STACK}};
+  for (const auto& [known, resource] : kTable) {
+    if (name == known) return resource;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("process.rlimits: unknown type \"", name, "\""));
+}
+
+absl::StatusOr<ProcessPlan> PlanProcess(const Spec& spec) {
+  if (!spec.process.has_value()) return absl::InvalidArgumentError("config.json has no process");
+  const Process& process = *spec.process;
+  ProcessPlan plan;
+  for (const std::string& arg : process.args) plan.argv.push_back(plan.Keep(arg));
+  plan.argv.push_back(nullptr);
+  for (const std::string& env : process.env) {
+    plan.envp.push_back(plan.Keep(env));
+    if (absl::StartsWith(env, "PATH=")) plan.search_path = plan.envp.back() + 5;
+  }
+  plan.envp.push_back(nullptr);
+  if (plan.search_path == nullptr) {
+    plan.search_path = plan.Keep("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  }
+  plan.cwd = plan.Keep(process.cwd.empty() ? "/" : process.cwd);
+  plan.uid = process.user.uid;
+  plan.gid = process.user.gid;
+  // The primary group is a supplementary group too (CVE-2023-25173's lesson).
+  plan.groups.push_back(process.user.gid);
+  for (uint32_t gid : process.user.additional_gids) {
+    if (std::find(plan.groups.begin(), plan.groups.end(), gid) == plan.groups.end()) {
+      plan.groups.push_back(gid);
+    }
+  }
+  if (process.user.umask.has_value()) plan.umask = static_cast<int>(*process.user.umask & 0777);
+  const Capabilities& caps = process.capabilities;
+  plan.bounding = CapabilityMask(caps.bounding);
+  plan.effective = CapabilityMask(caps.effective);
+  plan.permitted = CapabilityMask(caps.permitted);
+  plan.inheritable = CapabilityMask(caps.inheritable);
+  plan.ambient = CapabilityMask(caps.ambient);
+  plan.last_cap = LastSupportedCapability();
+  for (const Rlimit& limit : process.rlimits) {
+    auto resource = RlimitResource(limit.type);
+    if (!resource.ok()) return resource.status();
+    plan.rlimits.push_back({*resource, rlimit{limit.soft, limit.hard}});
+  }
+  plan.no_new_privileges = process.no_new_privileges;
+  if (process.oom_score_adj.has_value()) {
+    plan.has_oom_score_adj = true;
+    plan.oom_score_adj = *process.oom_score_adj;
+  }
+  for (const auto& [key, value] : spec.linux_config.sysctl) {
+    if (absl::StrContains(key, "..") || absl::StrContains(key, "/")) {
+      return absl::InvalidArgumentError(absl::StrCat("linux.sysctl: invalid key \"", key, "\""));
+    }
+    std::string path = "/proc/sys/" + absl::StrReplaceAll(key, {{".", "/"}});
+    plan.sysctls.push_back({plan.Keep(path), plan.Keep(value)});
+  }
+  return plan;
+}
+
+}  // namespace berth::oci

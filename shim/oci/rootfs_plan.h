@@ -1,0 +1,57 @@
+// The root file system of a container as a plan the parent lays out before clone():
+// plain structs and C strings the child only reads (no allocation after clone).
+#pragma once
+
+#include <sys/types.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "shim/oci/spec.h"
+
+namespace berth::oci {
+
+struct MountStep {
+  const char* source = nullptr;       // host path for binds; fs source otherwise
+  const char* destination = nullptr;  // absolute, inside the container
+  const char* fstype = nullptr;       // nullptr for binds
+  const char* data = nullptr;
+  unsigned long flags = 0;        // MS_* for the mount itself
+  unsigned long propagation = 0;  // applied after mounting, 0 for none
+  bool bind = false;
+  bool readonly_remount = false;  // a bind asked read-only: remount after binding
+  bool populate_dev = false;      // this is /dev as a tmpfs: create devices and links
+  bool refuse_symlink = false;    // proc and sysfs: a destination that is a link is refused
+};
+
+struct DeviceNode {
+  const char* path = nullptr;  // absolute, inside the container
+  mode_t mode = 0;             // S_IFCHR/S_IFBLK/S_IFIFO | permissions
+  dev_t dev = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+struct RootfsPlan {
+  const char* rootfs = nullptr;  // absolute host path
+  unsigned long rootfs_propagation = 0;
+  bool readonly_root = false;
+  const char* hostname = nullptr;  // nullptr: leave as is
+  const char* domainname = nullptr;
+  std::vector<MountStep> mounts;
+  std::vector<DeviceNode> devices;  // created under a populated /dev
+  std::vector<const char*> masked_paths;
+  std::vector<const char*> readonly_paths;
+
+  // Owns the strings the pointers above refer to; a deque never moves its elements.
+  std::deque<std::string> strings;
+  const char* Keep(std::string s) { return strings.emplace_back(std::move(s)).c_str(); }
+};
+
+// Docker's and runc's default device nodes (null, zero, full, random, urandom, tty) plus
+// the spec's linux.devices. `bundle` resolves a relative root.path.
+absl::StatusOr<RootfsPlan> PlanRootfs(const Spec& spec, const std::string& bundle);
+
+}  // namespace berth::oci

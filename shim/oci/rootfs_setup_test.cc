@@ -1,0 +1,169 @@
+#include "shim/oci/rootfs_setup.h"
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common/status_matchers.h"
+#include "shim/oci/rootfs_plan.h"
+
+namespace berth::oci {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::StartsWith;
+
+// Records the setup calls instead of making them (the test needs no root).
+class RecordingSyscalls final : public Syscalls {
+ public:
+  struct Call {
+    std::string name, target, fstype;
+    unsigned long flags = 0;
+  };
+  std::vector<Call> calls;
+
+  int Mount(const char* source, const char* target, const char* fstype, unsigned long flags,
+            const char*) override {
+    calls.push_back({"mount", target ? target : "", fstype ? fstype : "", flags});
+    return 0;
+  }
+  int Umount(const char* target, int) override {
+    calls.push_back({"umount", target, "", 0});
+    return 0;
+  }
+  int PivotRoot(const char* new_root, const char*) override {
+    calls.push_back({"pivot_root", new_root, "", 0});
+    return 0;
+  }
+  int Fchdir(int) override {
+    calls.push_back({"fchdir", "", "", 0});
+    return 0;
+  }
+  int Chdir(const char* path) override {
+    calls.push_back({"chdir", path, "", 0});
+    return 0;
+  }
+  int Mknodat(int dir_fd, const char* name, mode_t mode, dev_t) override {
+    calls.push_back({"mknod", name, "", 0});
+    // A plain file stands in for the node: the test runs without root.
+    int fd = ::openat(dir_fd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) return -errno;
+    ::close(fd);
+    return 0;
+  }
+  int Symlinkat(const char* target, int dir_fd, const char* name) override {
+    calls.push_back({"symlink", name, target, 0});
+    return 0;
+  }
+  int Sethostname(const char* name, size_t) override {
+    calls.push_back({"sethostname", name, "", 0});
+    return 0;
+  }
+  int Setdomainname(const char* name, size_t) override {
+    calls.push_back({"setdomainname", name, "", 0});
+    return 0;
+  }
+  std::vector<std::string> Names() const {
+    std::vector<std::string> names;
+    for (const Call& c : calls) names.push_back(c.name);
+    return names;
+  }
+};
+
+class RootfsSetupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/berth-rootfs-test.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::filesystem::create_directories(dir_ + "/rootfs/bin");
+    std::filesystem::create_directories(dir_ + "/outside");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  RootfsPlan Plan(std::vector<Mount> mounts) {
+    Spec spec;
+    spec.root.path = "rootfs";
+    spec.hostname = "box";
+    spec.mounts = std::move(mounts);
+    spec.linux_config.masked_paths = {"/proc/keys"};
+    auto plan = PlanRootfs(spec, dir_);
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    return *std::move(plan);
+  }
+
+  std::string dir_;
+};
+
+TEST_F(RootfsSetupTest, MountsThroughResolvedFdsThenPivots) {
+  RootfsPlan plan =
+      Plan({{"/proc", "proc", "proc", {"nosuid"}}, {"/dev", "tmpfs", "tmpfs", {"mode=755"}}});
+  RecordingSyscalls sys;
+  ChildError error;
+  ASSERT_EQ(SetupRootfs(plan, /*no_pivot=*/false, sys, &error), 0) << error.message;
+
+  // Root propagation, rootfs bind, then the spec's mounts on /proc/self/fd paths.
+  ASSERT_GE(sys.calls.size(), 4u);
+  EXPECT_EQ(sys.calls[0].target, "/");
+  EXPECT_EQ(sys.calls[0].flags, static_cast<unsigned long>(MS_SLAVE | MS_REC));
+  EXPECT_EQ(sys.calls[1].flags, static_cast<unsigned long>(MS_BIND | MS_REC));
+  EXPECT_EQ(sys.calls[2].fstype, "proc");
+  EXPECT_THAT(sys.calls[2].target, StartsWith("/proc/self/fd/"));
+  EXPECT_EQ(sys.calls[3].fstype, "tmpfs");
+  EXPECT_TRUE(std::filesystem::is_directory(dir_ + "/rootfs/proc"));
+  EXPECT_TRUE(std::filesystem::is_directory(dir_ + "/rootfs/dev"));
+
+  // Devices and links under /dev, hostname, then pivot_root and the old root detached.
+  std::vector<std::string> names = sys.Names();
+  auto pivot = std::find(names.begin(), names.end(), "pivot_root");
+  ASSERT_NE(pivot, names.end());
+  EXPECT_THAT(std::vector<std::string>(pivot, names.end()),
+              ElementsAre("pivot_root", "mount", "umount", "chdir"));
+  EXPECT_EQ(std::count(names.begin(), pivot, "mknod"), 6);
+  EXPECT_EQ(std::count(names.begin(), pivot, "symlink"), 5);
+  EXPECT_NE(std::find(names.begin(), pivot, "sethostname"), pivot);
+}
+
+TEST_F(RootfsSetupTest, MountPointBehindAnAbsoluteLinkIsMadeInsideTheRoot) {
+  std::filesystem::create_symlink(dir_ + "/outside/target", dir_ + "/rootfs/data");
+  RootfsPlan plan = Plan({{"/data", "tmpfs", "tmpfs", {}}});
+  RecordingSyscalls sys;
+  ChildError error;
+  ASSERT_EQ(SetupRootfs(plan, false, sys, &error), 0) << error.message;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/outside/target"));
+  EXPECT_TRUE(std::filesystem::is_directory(dir_ + "/rootfs" + dir_ + "/outside/target"));
+}
+
+TEST_F(RootfsSetupTest, ProcDestinationThatIsALinkIsRefused) {
+  std::filesystem::create_symlink("/outside", dir_ + "/rootfs/proc");
+  RootfsPlan plan = Plan({{"/proc", "proc", "proc", {}}});
+  RecordingSyscalls sys;
+  ChildError error;
+  EXPECT_EQ(SetupRootfs(plan, false, sys, &error), -EPERM);
+  EXPECT_THAT(std::string(error.message), StartsWith("mount destination is a symlink: /proc"));
+  for (const auto& call : sys.calls) EXPECT_NE(call.fstype, "proc");
+}
+
+TEST_F(RootfsSetupTest, MaskedFileIsCoveredByTheNullDevice) {
+  std::filesystem::create_directories(dir_ + "/rootfs/proc");
+  std::ofstream(dir_ + "/rootfs/proc/keys") << "secret";
+  RootfsPlan plan = Plan({});
+  RecordingSyscalls sys;
+  ChildError error;
+  ASSERT_EQ(SetupRootfs(plan, false, sys, &error), 0) << error.message;
+  bool masked = false;
+  for (const auto& call : sys.calls) {
+    masked = masked || (call.flags == MS_BIND && call.target.rfind("/proc/self/fd/", 0) == 0);
+  }
+  EXPECT_TRUE(masked);
+}
+
+}  // namespace
+}  // namespace berth::oci

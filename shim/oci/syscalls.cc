@@ -1,0 +1,48 @@
+#include "shim/oci/syscalls.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace berth::oci {
+namespace {
+
+int Result(int rc) { return rc == 0 ? 0 : -errno; }
+
+class RealSyscalls final : public Syscalls {
+ public:
+  int Mount(const char* source, const char* target, const char* fstype, unsigned long flags,
+            const char* data) override {
+    return Result(::mount(source, target, fstype, flags, data));
+  }
+  int Umount(const char* target, int flags) override { return Result(::umount2(target, flags)); }
+  int PivotRoot(const char* new_root, const char* put_old) override {
+    return Result(static_cast<int>(::syscall(SYS_pivot_root, new_root, put_old)));
+  }
+  int Fchdir(int fd) override { return Result(::fchdir(fd)); }
+  int Chdir(const char* path) override { return Result(::chdir(path)); }
+  int Mknodat(int dir_fd, const char* name, mode_t mode, dev_t dev) override {
+    return Result(::mknodat(dir_fd, name, mode, dev));
+  }
+  int Symlinkat(const char* target, int dir_fd, const char* name) override {
+    return Result(::symlinkat(target, dir_fd, name));
+  }
+  int Sethostname(const char* name, size_t length) override {
+    return Result(::sethostname(name, length));
+  }
+  int Setdomainname(const char* name, size_t length) override {
+    return Result(::setdomainname(name, length));
+  }
+};
+
+}  // namespace
+
+Syscalls& LinuxSyscalls() {
+  static RealSyscalls real;
+  return real;
+}
+
+}  // namespace berth::oci

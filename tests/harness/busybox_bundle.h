@@ -1,0 +1,22 @@
+// An OCI bundle whose rootfs is Debian's static busybox: the tests' small real image.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "shim/oci/spec.h"
+
+namespace berth::testing {
+
+// Makes <dir>/rootfs with /bin/busybox and its applets as links, and the usual empty
+// directories (proc, sys, dev, tmp, etc).
+absl::Status MakeBusyboxRootfs(const std::string& dir);
+
+// runc's default rootful spec running `args`, without a terminal, hostname "berth-test".
+oci::Spec BusyboxSpec(const std::vector<std::string>& args);
+
+// Writes <dir>/config.json.
+absl::Status WriteBundleConfig(const std::string& dir, const oci::Spec& spec);
+
+}  // namespace berth::testing

@@ -1,0 +1,160 @@
+// berth-oci run against a real busybox bundle: namespaces, pivot_root, /dev, masked and
+// read-only paths, identity and privileges, exit codes, and the runtime escapes the
+// library guards against.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_matchers.h"
+#include "shim/oci/capabilities.h"
+#include "tests/harness/berthd_process.h"
+#include "tests/harness/busybox_bundle.h"
+#include "tests/harness/subprocess.h"
+
+namespace berth::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class BerthOciTest : public ::testing::Test {
+ protected:
+  void SetUp() override { BERTH_ASSERT_OK(MakeBusyboxRootfs(dir_.path())); }
+
+  RunResult RunBundle(const oci::Spec& spec) {
+    if (!WriteBundleConfig(dir_.path(), spec).ok()) return {};
+    return RunCommand({BERTH_TEST_BERTH_OCI, "run", "--bundle", dir_.path(), UniqueName()});
+  }
+  RunResult RunShell(const std::string& script) {
+    return RunBundle(BusyboxSpec({"sh", "-c", script}));
+  }
+
+  TestDir dir_;
+};
+
+TEST_F(BerthOciTest, RunsAsPid1WithItsOwnHostnameAndExitCode) {
+  RunResult r = RunShell("echo pid=$$ host=$(hostname); exit 3");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.out, "pid=1 host=berth-test\n");
+}
+
+TEST_F(BerthOciTest, RootIsTheBundleAfterPivotRoot) {
+  std::ofstream(dir_ / "rootfs/marker") << "inside\n";
+  RunResult r = RunShell("cat /marker; ls /; test -e /work && echo HOST-VISIBLE; true");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("inside\n"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("HOST-VISIBLE")));
+}
+
+TEST_F(BerthOciTest, DevHasTheDefaultNodesAndLinks) {
+  RunResult r = RunShell(
+      "stat -c '%n %t:%T' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; "
+      "readlink /dev/fd; readlink /dev/ptmx; echo x > /dev/null && echo ok");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("/dev/null 1:3\n/dev/zero 1:5\n/dev/full 1:7\n"));
+  EXPECT_THAT(r.out, HasSubstr("/dev/tty 5:0\n/proc/self/fd\npts/ptmx\nok\n"));
+}
+
+TEST_F(BerthOciTest, MaskedAndReadonlyPathsHold) {
+  RunResult r = RunShell(
+      "wc -c < /proc/timer_list; ls /sys/firmware | wc -l; "
+      "echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo WRITABLE; "
+      "echo 1 > /proc/sysrq-trigger 2>/dev/null && echo WRITABLE; true");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "0\n0\n");
+}
+
+TEST_F(BerthOciTest, UserGroupsCapabilitiesAndLimitsApply) {
+  oci::Spec spec = BusyboxSpec({"sh", "-c",
+                                "id -u; id -g; id -G; grep -E '^(CapEff|CapBnd|NoNewPrivs)' "
+                                "/proc/self/status; ulimit -n"});
+  spec.process->user.uid = 1000;
+  spec.process->user.gid = 1001;
+  spec.process->user.additional_gids = {2000};
+  spec.process->no_new_privileges = true;
+  spec.process->rlimits = {{"RLIMIT_NOFILE", 321, 123}};
+  spec.process->capabilities.bounding = {"CAP_KILL", "CAP_CHOWN"};
+  spec.process->capabilities.effective = {"CAP_KILL"};
+  spec.process->capabilities.permitted = {"CAP_KILL"};
+  // A non-root process keeps capabilities across exec only through the ambient set.
+  spec.process->capabilities.ambient = {"CAP_KILL"};
+  spec.process->capabilities.inheritable = {"CAP_KILL"};
+  RunResult r = RunBundle(spec);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  char expected[256];
+  std::snprintf(expected, sizeof(expected),
+                "1000\n1001\n1001 2000\nCapEff:\t%016llx\nCapBnd:\t%016llx\nNoNewPrivs:\t1\n123\n",
+                static_cast<unsigned long long>(oci::CapabilityMask({"CAP_KILL"})),
+                static_cast<unsigned long long>(oci::CapabilityMask({"CAP_KILL", "CAP_CHOWN"})));
+  EXPECT_EQ(r.out, expected);
+}
+
+TEST_F(BerthOciTest, MissingExecutableIsReported) {
+  RunResult r = RunBundle(BusyboxSpec({"no-such-program"}));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("executable file not found in $PATH: no-such-program"));
+}
+
+TEST_F(BerthOciTest, BindMountThroughAbsoluteSymlinkStaysInsideTheRoot) {
+  // rootfs/evil -> /../../../<outside>: resolved in the root it is rootfs/<outside>.
+  TestDir outside;
+  std::string source = outside / "source";
+  std::filesystem::create_directories(source);
+  std::ofstream(source + "/payload") << "bound\n";
+  std::string escape_target = outside / "escape";
+  std::filesystem::create_directories(escape_target);
+  std::filesystem::create_symlink("/../../../.." + escape_target, dir_ / "rootfs/evil");
+  oci::Spec spec = BusyboxSpec({"sh", "-c", "cat /evil/payload"});
+  spec.mounts.push_back({"/evil", "bind", source, {"rbind"}});
+  RunResult r = RunBundle(spec);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "bound\n");
+  EXPECT_TRUE(std::filesystem::is_empty(escape_target));  // nothing landed outside
+  EXPECT_TRUE(std::filesystem::exists(dir_ / ("rootfs" + escape_target)));
+}
+
+TEST_F(BerthOciTest, ProcAsASymlinkIsRefused) {
+  std::filesystem::remove(dir_ / "rootfs/proc");
+  std::filesystem::create_symlink("/tmp", dir_ / "rootfs/proc");
+  RunResult r = RunShell("true");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("mount destination is a symlink: /proc"));
+}
+
+TEST_F(BerthOciTest, CwdThroughALeakedFdCannotLeaveTheRoot) {
+  // An fd to a host directory inherited by the runtime (as fd 77), and a cwd through it:
+  // CVE-2024-21626's shape. The cwd must be refused, not entered.
+  TestDir host;
+  int fd = ::open(host.path().c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::dup2(fd, 77), 77);
+  ::close(fd);
+  oci::Spec spec = BusyboxSpec({"sh", "-c", "pwd; ls"});
+  spec.process->cwd = "/proc/self/fd/77";
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  RunResult r = RunCommand({BERTH_TEST_BERTH_OCI, "run", "--bundle", dir_.path(), UniqueName()});
+  ::close(77);
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.err, ::testing::AnyOf(HasSubstr("cwd is outside the container's root"),
+                                      HasSubstr("chdir to cwd")));
+}
+
+TEST_F(BerthOciTest, HugeUidIsRejectedBeforeAnythingRuns) {
+  std::string config = oci::SerializeSpec(BusyboxSpec({"true"}));
+  size_t at = config.find("\"uid\": 0");
+  ASSERT_NE(at, std::string::npos);
+  config.replace(at, 8, "\"uid\": 4294967295");
+  std::ofstream(dir_ / "config.json") << config;
+  RunResult r = RunCommand({BERTH_TEST_BERTH_OCI, "run", "--bundle", dir_.path(), UniqueName()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("process.user.uid"));
+}
+
+}  // namespace
+}  // namespace berth::testing
