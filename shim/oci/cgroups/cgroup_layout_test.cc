@@ -1,11 +1,11 @@
-#include "services/runtime/core/cgroup_layout.h"
+#include "shim/oci/cgroups/cgroup_layout.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/status_matchers.h"
 
-namespace berth::runtime {
+namespace berth::oci {
 namespace {
 
 using ::testing::ElementsAre;
@@ -28,6 +28,43 @@ TEST(CgroupLayoutTest, HybridHasV1ControllersBesideUnifiedTree) {
   EXPECT_EQ(layout->unified_mountpoint, "/sys/fs/cgroup/unified");
   EXPECT_THAT(layout->v1_controllers, ElementsAre("cpu", "cpuacct", "memory"));
   EXPECT_EQ(layout->own_path, "/system.slice/berthd.service");
+  EXPECT_EQ(layout->unified_own_path, "/system.slice/berthd.service");
+}
+
+TEST(CgroupLayoutTest, HierarchiesKeepCoMountedControllersAndOwnPaths) {
+  auto layout = ParseCgroupLayout(kHybridMountinfo,
+                                  "4:memory:/mem/me\n"
+                                  "3:cpu,cpuacct:/cpu/me\n"
+                                  "1:name=systemd:/named\n"
+                                  "0::/unified/me\n");
+  BERTH_ASSERT_OK(layout);
+  ASSERT_EQ(layout->v1_hierarchies.size(), 2u);  // name=systemd is skipped
+  const CgroupHierarchy* cpuacct = layout->FindHierarchy("cpuacct");
+  ASSERT_NE(cpuacct, nullptr);
+  EXPECT_EQ(cpuacct, layout->FindHierarchy("cpu"));
+  EXPECT_THAT(cpuacct->controllers, ElementsAre("cpu", "cpuacct"));
+  EXPECT_EQ(cpuacct->mountpoint, "/sys/fs/cgroup/cpu,cpuacct");
+  EXPECT_EQ(cpuacct->own_path, "/cpu/me");
+  EXPECT_EQ(layout->FindHierarchy("memory")->own_path, "/mem/me");
+  EXPECT_EQ(layout->FindHierarchy("pids"), nullptr);
+  EXPECT_EQ(layout->own_path, "/mem/me");
+  EXPECT_EQ(layout->unified_own_path, "/unified/me");
+}
+
+TEST(CgroupLayoutTest, BindMountedSubtreeDropsItsRoot) {
+  auto layout = ParseCgroupLayout(
+      "28 25 0:25 /docker/abc /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n",
+      "4:memory:/docker/abc\n");
+  BERTH_ASSERT_OK(layout);
+  const CgroupHierarchy* memory = layout->FindHierarchy("memory");
+  ASSERT_NE(memory, nullptr);
+  EXPECT_EQ(memory->root, "/docker/abc");
+  EXPECT_EQ(CgroupDirectory(memory->mountpoint, memory->root, memory->own_path),
+            "/sys/fs/cgroup/memory");
+  EXPECT_EQ(CgroupDirectory(memory->mountpoint, memory->root, "/docker/abc/ctr"),
+            "/sys/fs/cgroup/memory/ctr");
+  EXPECT_EQ(CgroupDirectory("/sys/fs/cgroup", "/", "/a/b"), "/sys/fs/cgroup/a/b");
+  EXPECT_EQ(CgroupDirectory("/sys/fs/cgroup", "/", "/"), "/sys/fs/cgroup");
 }
 
 TEST(CgroupLayoutTest, PureV2) {
@@ -50,4 +87,4 @@ TEST(CgroupLayoutTest, PureV1AndNone) {
 TEST(CgroupLayoutTest, DetectsThisHost) { BERTH_EXPECT_OK(DetectCgroupLayout()); }
 
 }  // namespace
-}  // namespace berth::runtime
+}  // namespace berth::oci
