@@ -1,0 +1,48 @@
+#include "shim/oci/cgroups/cgroup.h"
+
+#include "common/status_macros.h"
+#include "shim/oci/cgroups/cgroup_path.h"
+#include "shim/oci/cgroups/cgroup_variants.h"
+
+namespace berth::oci {
+namespace {
+
+absl::StatusOr<std::unique_ptr<Cgroup>> Make(const std::string& cgroups_path,
+                                             const CgroupLayout& layout, bool create) {
+  BERTH_ASSIGN_OR_RETURN(std::string cleaned, CleanCgroupsPath(cgroups_path));
+  switch (layout.version) {
+    case CgroupLayout::Version::kV1:
+      return MakeV1Cgroup(layout, cleaned, create);
+    case CgroupLayout::Version::kV2:
+      return MakeV2Cgroup(layout, cleaned, create, /*manage_controllers=*/true);
+    case CgroupLayout::Version::kHybrid:
+      return MakeHybridCgroup(layout, cleaned, create);
+  }
+  return absl::InternalError("unknown cgroup layout");
+}
+
+}  // namespace
+
+absl::string_view FreezerStateName(FreezerState state) {
+  switch (state) {
+    case FreezerState::kThawed:
+      return "thawed";
+    case FreezerState::kFreezing:
+      return "freezing";
+    case FreezerState::kFrozen:
+      return "frozen";
+  }
+  return "thawed";
+}
+
+absl::StatusOr<std::unique_ptr<Cgroup>> CreateCgroup(const std::string& cgroups_path,
+                                                     const CgroupLayout& layout) {
+  return Make(cgroups_path, layout, /*create=*/true);
+}
+
+absl::StatusOr<std::unique_ptr<Cgroup>> OpenCgroup(const std::string& cgroups_path,
+                                                   const CgroupLayout& layout) {
+  return Make(cgroups_path, layout, /*create=*/false);
+}
+
+}  // namespace berth::oci

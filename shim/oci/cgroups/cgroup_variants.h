@@ -1,0 +1,31 @@
+// The Cgroup implementations, one per file; CreateCgroup and OpenCgroup pick one.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "shim/oci/cgroups/cgroup.h"
+#include "shim/oci/cgroups/cgroup_layout.h"
+
+namespace berth::oci {
+
+// `cleaned` comes from CleanCgroupsPath. With `create` the directories are made (the leaf
+// must not exist) and owned; without, they must exist and are not owned.
+
+// One directory per mounted v1 hierarchy (cgroup_v1.cc).
+absl::StatusOr<std::unique_ptr<Cgroup>> MakeV1Cgroup(const CgroupLayout& layout,
+                                                     const std::string& cleaned, bool create);
+
+// One directory in the unified tree (cgroup_v2.cc). With `manage_controllers` the
+// available controllers are enabled in the ancestors' cgroup.subtree_control; without,
+// the cgroup only tracks processes (the v2 half of a hybrid cgroup).
+absl::StatusOr<std::unique_ptr<Cgroup>> MakeV2Cgroup(const CgroupLayout& layout,
+                                                     const std::string& cleaned, bool create,
+                                                     bool manage_controllers);
+
+// v1 controllers for resources plus the v2 tree for tracking (cgroup_hybrid.cc).
+absl::StatusOr<std::unique_ptr<Cgroup>> MakeHybridCgroup(const CgroupLayout& layout,
+                                                         const std::string& cleaned, bool create);
+
+}  // namespace berth::oci
