@@ -20,6 +20,8 @@ packages=(
   containernetworking-plugins iptables iproute2 busybox-static procps
   # tests
   docker-registry curl openssl python3
+  # cgroup v2 tests run in a throw-away QEMU guest (shared/tools/cgroup2-vm)
+  qemu-system-x86 kmod xz-utils
 )
 
 missing=()
