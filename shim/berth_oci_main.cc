@@ -1,5 +1,6 @@
 // berth-oci: a runc-compatible OCI runtime CLI over berth's runtime library.
 // Commands so far: run (foreground), spec.
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,12 +23,16 @@ int Run(const std::string& id, const std::string& bundle, bool no_pivot) {
   auto spec = berth::oci::LoadSpec(bundle);
   if (!spec.ok()) return Error(std::string(spec.status().message()));
   berth::oci::LaunchOptions options;
+  options.container_id = id;
   options.no_pivot = no_pivot;
-  auto pid = berth::oci::LaunchContainer(*spec, bundle, options);
-  if (!pid.ok()) return Error(id + ": " + std::string(pid.status().message()));
+  auto container = berth::oci::LaunchContainer(*spec, bundle, options);
+  if (!container.ok()) return Error(id + ": " + std::string(container.status().message()));
   int status = 0;
-  while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(container->pid, &status, 0) < 0 && errno == EINTR) {
   }
+  // Whatever the init left behind goes with the cgroup.
+  (void)container->cgroup->Kill(SIGKILL);
+  if (auto s = container->cgroup->Destroy(); !s.ok()) Error(std::string(s.message()));
   return berth::oci::ExitCodeFromWaitStatus(status);
 }
 

@@ -27,6 +27,7 @@
 #include "shim/oci/process_plan.h"
 #include "shim/oci/rootfs_plan.h"
 #include "shim/oci/rootfs_setup.h"
+#include "shim/oci/spec_cgroup.h"
 #include "shim/oci/syscalls.h"
 
 namespace berth::oci {
@@ -131,6 +132,11 @@ int RunChild(const ChildContext& c, ChildError* error) {
     if (::setns(join.fd, join.nstype) != 0) return Fail(error, errno, "setns", join.path);
     ::close(join.fd);
   }
+  // The cgroup namespace is made only now, once the parent has placed us in our cgroup,
+  // so that the cgroup is its root.
+  if (c.namespaces->cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0) {
+    return Fail(error, errno, "unshare of the cgroup namespace");
+  }
   if (c.namespaces->user_namespace && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) {
     return Fail(error, errno, "becoming root in the user namespace");
   }
@@ -189,9 +195,16 @@ int ExitCodeFromWaitStatus(int status) {
   return 255;
 }
 
-absl::StatusOr<pid_t> LaunchContainer(const Spec& spec, const std::string& bundle,
-                                      const LaunchOptions& options) {
+absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::string& bundle,
+                                                  const LaunchOptions& options) {
   BERTH_ASSIGN_OR_RETURN(RootfsPlan rootfs, PlanRootfs(spec, bundle));
+  BERTH_ASSIGN_OR_RETURN(CgroupLayout layout, DetectCgroupLayout());
+  std::string cgroups_path = spec.linux_config.cgroups_path.empty()
+                                 ? options.container_id
+                                 : spec.linux_config.cgroups_path;
+  LaunchedContainer launched;
+  BERTH_ASSIGN_OR_RETURN(launched.cgroup, CreateCgroup(cgroups_path, layout));
+  BERTH_RETURN_IF_ERROR(launched.cgroup->Apply(CgroupResourcesFromSpec(spec.linux_config)));
   BERTH_ASSIGN_OR_RETURN(ProcessPlan process, PlanProcess(spec));
   BERTH_ASSIGN_OR_RETURN(NamespacePlan namespaces, PlanNamespaces(spec));
   BERTH_RETURN_IF_ERROR(namespaces.EnterPidNamespace());
@@ -217,6 +230,7 @@ absl::StatusOr<pid_t> LaunchContainer(const Spec& spec, const std::string& bundl
     ::waitpid(pid, nullptr, 0);
     return status;
   };
+  if (auto s = launched.cgroup->AddProcess(pid); !s.ok()) return abandon(s);
   if (namespaces.user_namespace) {
     if (auto s = namespaces.WriteIdMaps(pid); !s.ok()) return abandon(s);
   }
@@ -231,7 +245,10 @@ absl::StatusOr<pid_t> LaunchContainer(const Spec& spec, const std::string& bundl
   }
   ChildError error;
   ssize_t n = ::read(error_read.get(), &error, sizeof(error));
-  if (n == 0) return pid;  // the error pipe closed on exec
+  if (n == 0) {  // the error pipe closed on exec
+    launched.pid = pid;
+    return launched;
+  }
   ::waitpid(pid, nullptr, 0);
   if (n != static_cast<ssize_t>(sizeof(error))) {
     return absl::InternalError("container init died during setup");

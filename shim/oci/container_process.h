@@ -5,21 +5,30 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "shim/oci/cgroups/cgroup.h"
 #include "shim/oci/spec.h"
 
 namespace berth::oci {
 
 struct LaunchOptions {
-  bool no_pivot = false;  // chroot instead of pivot_root (runc's --no-pivot)
+  std::string container_id;  // names the cgroup when linux.cgroupsPath is empty
+  bool no_pivot = false;     // chroot instead of pivot_root (runc's --no-pivot)
 };
 
-// Returns the pid of the container's init (in the caller's pid namespace) once its
-// process has been exec'd.
-absl::StatusOr<pid_t> LaunchContainer(const Spec& spec, const std::string& bundle,
-                                      const LaunchOptions& options);
+struct LaunchedContainer {
+  pid_t pid = -1;  // the container's init, in the caller's pid namespace
+  // Owns the cgroup's directories: Destroy() once the container is gone.
+  std::unique_ptr<Cgroup> cgroup;
+};
+
+// Places the container's init in its cgroup (limits applied) before any of its setup
+// runs, and returns once its process has been exec'd.
+absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::string& bundle,
+                                                  const LaunchOptions& options);
 
 // A waitpid status as a shell would report it: the exit code, or 128 + signal.
 int ExitCodeFromWaitStatus(int status);

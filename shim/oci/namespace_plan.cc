@@ -74,7 +74,11 @@ absl::StatusOr<NamespacePlan> PlanNamespaces(const Spec& spec) {
     if (!flag.ok()) return flag.status();
     if (*flag == CLONE_NEWNS) plan.mount_namespace = true;
     if (ns.path.empty()) {
-      plan.clone_flags |= *flag;
+      if (*flag == CLONE_NEWCGROUP) {
+        plan.cgroup_namespace = true;
+      } else {
+        plan.clone_flags |= *flag;
+      }
       if (*flag == CLONE_NEWUSER) plan.user_namespace = true;
       continue;
     }

@@ -19,9 +19,10 @@ struct NamespacePlan {
     int nstype;
     const char* path;
   };
-  std::vector<Join> joins;       // a user namespace first, as setns needs
-  bool user_namespace = false;   // a new one: id maps are written by the parent
-  bool mount_namespace = false;  // new or joined: the root file system is set up
+  std::vector<Join> joins;        // a user namespace first, as setns needs
+  bool user_namespace = false;    // a new one: id maps are written by the parent
+  bool mount_namespace = false;   // new or joined: the root file system is set up
+  bool cgroup_namespace = false;  // a new one: unshared by the child once in its cgroup
   std::string uid_map;
   std::string gid_map;
   std::vector<std::string> paths;  // storage for Join::path

@@ -145,6 +145,45 @@ TEST_F(BerthOciTest, CwdThroughALeakedFdCannotLeaveTheRoot) {
                                       HasSubstr("chdir to cwd")));
 }
 
+// The container's cgroup directory in the v1 `controller` hierarchy (the test and
+// berth-oci share a cgroup, under which relative cgroupsPaths nest).
+std::string V1CgroupDir(const std::string& controller, const std::string& name) {
+  std::ifstream in("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t first = line.find(':'), second = line.find(':', first + 1);
+    std::string controllers = line.substr(first + 1, second - first - 1);
+    if (controllers.find(controller) != std::string::npos) {
+      return "/sys/fs/cgroup/" + controller + line.substr(second + 1) + "/" + name;
+    }
+  }
+  return "";
+}
+
+TEST_F(BerthOciTest, ForkBombStopsAtThePidsLimitAndTheCgroupIsRemoved) {
+  std::string name = UniqueName();
+  oci::Spec spec = BusyboxSpec({"sh", "-c", "for i in $(seq 1 30); do sleep 30 & echo $i; done"});
+  spec.linux_config.cgroups_path = name;
+  spec.linux_config.resources.pids.limit = 10;
+  RunResult r = RunBundle(spec);
+  // The shell (1) and nine sleeps fill the cgroup; the tenth fork fails.
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("can't fork"));
+  EXPECT_EQ(r.out, "1\n2\n3\n4\n5\n6\n7\n8\n9\n");
+  // The sleeps left behind went with the cgroup.
+  std::string dir = V1CgroupDir("pids", name);
+  ASSERT_FALSE(dir.empty());
+  EXPECT_FALSE(std::filesystem::exists(dir)) << dir;
+}
+
+TEST_F(BerthOciTest, MemoryHogIsOomKilled) {
+  oci::Spec spec = BusyboxSpec({"sh", "-c", "head -c 200000000 /dev/zero | tail > /dev/null"});
+  spec.linux_config.cgroups_path = UniqueName();
+  spec.linux_config.resources.memory.limit = 32 << 20;
+  RunResult r = RunBundle(spec);
+  EXPECT_EQ(r.exit_code, 137) << r.out << r.err;  // tail, SIGKILLed by the OOM killer
+}
+
 TEST_F(BerthOciTest, HugeUidIsRejectedBeforeAnythingRuns) {
   std::string config = oci::SerializeSpec(BusyboxSpec({"true"}));
   size_t at = config.find("\"uid\": 0");
