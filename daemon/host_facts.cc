@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/file_text.h"
 
 namespace berth::daemon {
 
@@ -38,10 +39,7 @@ HostFacts ReadHostFacts() {
     facts.architecture = uts.machine;
     facts.hostname = uts.nodename;
   }
-  std::ifstream os_release("/etc/os-release");
-  std::stringstream text;
-  text << os_release.rdbuf();
-  facts.operating_system = PrettyNameFromOsRelease(text.str());
+  facts.operating_system = PrettyNameFromOsRelease(ReadFileText("/etc/os-release").value_or(""));
   facts.ncpu = static_cast<int32_t>(::sysconf(_SC_NPROCESSORS_ONLN));
   struct sysinfo info {};
   if (::sysinfo(&info) == 0) {

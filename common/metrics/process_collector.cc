@@ -10,21 +10,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/file_text.h"
 #include "common/status_macros.h"
 
 namespace berth::metrics {
 namespace {
 
-absl::StatusOr<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 absl::StatusOr<double> BootTime() {
-  BERTH_ASSIGN_OR_RETURN(std::string stat, ReadText("/proc/stat"));
+  BERTH_ASSIGN_OR_RETURN(std::string stat, ReadFileText("/proc/stat"));
   for (absl::string_view line : absl::StrSplit(stat, '\n')) {
     double value = 0;
     if (absl::ConsumePrefix(&line, "btime ") && absl::SimpleAtod(line, &value)) return value;
@@ -82,7 +75,7 @@ absl::StatusOr<ProcessStats> ParseProcStat(const std::string& stat_text, double 
 }
 
 absl::StatusOr<ProcessStats> ReadSelfProcessStats() {
-  BERTH_ASSIGN_OR_RETURN(std::string stat, ReadText("/proc/self/stat"));
+  BERTH_ASSIGN_OR_RETURN(std::string stat, ReadFileText("/proc/self/stat"));
   BERTH_ASSIGN_OR_RETURN(double boot_time, BootTime());
   BERTH_ASSIGN_OR_RETURN(ProcessStats stats, ParseProcStat(stat, boot_time, ::sysconf(_SC_CLK_TCK),
                                                            ::sysconf(_SC_PAGESIZE)));

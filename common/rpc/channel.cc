@@ -8,18 +8,16 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_text.h"
 #include "common/rpc/address.h"
 #include "common/status_macros.h"
 
 namespace berth::rpc {
 
 absl::StatusOr<std::string> ReadPemFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (buffer.str().empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
-  return buffer.str();
+  BERTH_ASSIGN_OR_RETURN(std::string pem, ReadFileText(path));
+  if (pem.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  return pem;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(absl::string_view address,

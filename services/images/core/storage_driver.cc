@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/file_text.h"
 
 namespace berth::images {
 
@@ -20,10 +21,7 @@ std::string ChooseStorageDriver(const std::string& configured,
 }
 
 std::string DetectStorageDriver(const std::string& configured) {
-  std::ifstream in("/proc/filesystems");
-  std::stringstream text;
-  text << in.rdbuf();
-  return ChooseStorageDriver(configured, text.str());
+  return ChooseStorageDriver(configured, ReadFileText("/proc/filesystems").value_or(""));
 }
 
 }  // namespace berth::images

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/file_text.h"
 
 namespace berth::oci {
 namespace {
@@ -19,14 +20,6 @@ constexpr const char* kControllers[] = {"cpu",     "cpuacct", "cpuset", "memory"
 bool IsController(absl::string_view name) {
   return std::any_of(std::begin(kControllers), std::end(kControllers),
                      [&](const char* c) { return name == c; });
-}
-
-absl::StatusOr<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -128,9 +121,9 @@ absl::StatusOr<CgroupLayout> ParseCgroupLayout(const std::string& mountinfo,
 }
 
 absl::StatusOr<CgroupLayout> DetectCgroupLayout() {
-  auto mountinfo = ReadText("/proc/self/mountinfo");
+  auto mountinfo = ReadFileText("/proc/self/mountinfo");
   if (!mountinfo.ok()) return mountinfo.status();
-  auto cgroup = ReadText("/proc/self/cgroup");
+  auto cgroup = ReadFileText("/proc/self/cgroup");
   if (!cgroup.ok()) return cgroup.status();
   return ParseCgroupLayout(*mountinfo, *cgroup);
 }
