@@ -15,6 +15,12 @@ inline constexpr int kExitUsage = 125;
 // Adds a subcommand to `app`; `run` is set to what executes it once parsing succeeds.
 using CommandRunner = std::function<int(const GlobalOptions&)>;
 
+// Adds `name` with Docker's `-f/--format` (table or json); once parsed, `run` calls
+// `body` with the chosen format.
+using FormattedBody = std::function<int(const GlobalOptions&, const std::string& format)>;
+void AddFormattedCommand(CLI::App& app, const std::string& name, const std::string& description,
+                         CommandRunner& run, FormattedBody body);
+
 void AddVersionCommand(CLI::App& app, CommandRunner& run);
 void AddInfoCommand(CLI::App& app, CommandRunner& run);
 

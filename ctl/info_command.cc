@@ -92,13 +92,7 @@ int Run(const GlobalOptions& options, const std::string& format) {
 }  // namespace
 
 void AddInfoCommand(CLI::App& app, CommandRunner& run) {
-  auto* cmd = app.add_subcommand("info", "Display system-wide information");
-  auto format = std::make_shared<std::string>();
-  cmd->add_option("-f,--format", *format, "Format output: \"json\" or the default table")
-      ->check(CLI::IsMember({"", "json", "table"}));
-  cmd->callback([&run, format] {
-    run = [format](const GlobalOptions& options) { return Run(options, *format); };
-  });
+  AddFormattedCommand(app, "info", "Display system-wide information", run, Run);
 }
 
 }  // namespace berth::ctl

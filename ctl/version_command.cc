@@ -92,13 +92,7 @@ int Run(const GlobalOptions& options, const std::string& format) {
 }  // namespace
 
 void AddVersionCommand(CLI::App& app, CommandRunner& run) {
-  auto* cmd = app.add_subcommand("version", "Show the berth version information");
-  auto format = std::make_shared<std::string>();
-  cmd->add_option("-f,--format", *format, "Format output: \"json\" or the default table")
-      ->check(CLI::IsMember({"", "json", "table"}));
-  cmd->callback([&run, format] {
-    run = [format](const GlobalOptions& options) { return Run(options, *format); };
-  });
+  AddFormattedCommand(app, "version", "Show the berth version information", run, Run);
 }
 
 }  // namespace berth::ctl
