@@ -64,9 +64,14 @@ RunResult RunCommand(const std::vector<std::string>& argv, const std::vector<std
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open_fds = 2;
+  int status = 0;
+  bool exited = false;
+  // Until the program exits and its output is drained. A container it started may hold
+  // the pipes open long after (berth-oci create), so EOF is not waited for.
   while (open_fds > 0 && std::chrono::steady_clock::now() < deadline) {
-    if (::poll(fds, 2, 200) <= 0) continue;
-    for (int i = 0; i < 2; ++i) {
+    int ready = ::poll(fds, 2, exited ? 0 : 100);
+    if (ready <= 0 && exited) break;
+    for (int i = 0; ready > 0 && i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       char buffer[4096];
       ssize_t n = ::read(fds[i].fd, buffer, sizeof(buffer));
@@ -78,18 +83,21 @@ RunResult RunCommand(const std::vector<std::string>& argv, const std::vector<std
         --open_fds;
       }
     }
+    if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) exited = true;
   }
   for (auto& fd : fds) {
     if (fd.fd >= 0) ::close(fd.fd);
   }
-  if (open_fds > 0) {
+  while (!exited && std::chrono::steady_clock::now() < deadline) {
+    exited = ::waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!exited) {
     result.exit_code = -1;
     StopProcess(pid, SIGKILL, std::chrono::seconds(5));
     result.err += "\n[timed out]";
     return result;
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
 }
