@@ -1,71 +1,88 @@
 // berth-oci: a runc-compatible OCI runtime CLI over berth's runtime library.
-// Commands so far: run (foreground), spec.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cstdio>
 #include <fstream>
 
-#include "shim/oci/container_process.h"
+#include "shim/berth_oci/commands.h"
 #include "shim/oci/default_spec.h"
 #include "shim/oci/spec.h"
 
-namespace {
+namespace berth::oci::cli {
 
-int Error(const std::string& message) {
-  std::fprintf(stderr, "berth-oci: %s\n", message.c_str());
-  return 1;
-}
-
-int Run(const std::string& id, const std::string& bundle, bool no_pivot) {
-  auto spec = berth::oci::LoadSpec(bundle);
-  if (!spec.ok()) return Error(std::string(spec.status().message()));
-  berth::oci::LaunchOptions options;
-  options.container_id = id;
-  options.no_pivot = no_pivot;
-  auto container = berth::oci::LaunchContainer(*spec, bundle, options);
-  if (!container.ok()) return Error(id + ": " + std::string(container.status().message()));
-  int status = 0;
-  while (::waitpid(container->pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  // Whatever the init left behind goes with the cgroup.
-  (void)container->cgroup->Kill(SIGKILL);
-  if (auto s = container->cgroup->Destroy(); !s.ok()) Error(std::string(s.message()));
-  return berth::oci::ExitCodeFromWaitStatus(status);
-}
-
-int WriteSpec(const std::string& bundle, bool rootless) {
+int Spec(const std::string& bundle, bool rootless) {
   std::string path = bundle + "/config.json";
-  if (::access(path.c_str(), F_OK) == 0) return Error("File " + path + " exists. Remove it first");
+  if (::access(path.c_str(), F_OK) == 0) return Fail("File " + path + " exists. Remove it first");
   std::ofstream out(path);
-  out << berth::oci::SerializeSpec(berth::oci::DefaultSpec(rootless)) << "\n";
-  return out ? 0 : Error("cannot write " + path);
+  out << SerializeSpec(DefaultSpec(rootless)) << "\n";
+  return out ? 0 : Fail("cannot write " + path);
 }
 
-}  // namespace
+}  // namespace berth::oci::cli
 
 int main(int argc, char** argv) {
+  using namespace berth::oci::cli;
   CLI::App app{"berth-oci: an OCI runtime (runc's command line) built on berth", "berth-oci"};
   app.require_subcommand(1);
-  std::string root = "/run/berth-oci";
-  app.add_option("--root", root, "Root directory for container state");
+  Globals g;
+  std::string log_path, log_format;
+  bool systemd_cgroup = false;
+  app.add_option("--root", g.root, "Root directory for container state")->capture_default_str();
+  app.add_option("--log", log_path, "Accepted for runc compatibility; errors go to stderr");
+  app.add_option("--log-format", log_format, "Accepted for runc compatibility");
+  app.add_flag("--systemd-cgroup", systemd_cgroup, "Use the systemd cgroup driver");
 
-  std::string id, bundle = ".";
-  bool no_pivot = false;
-  auto* run = app.add_subcommand("run", "Create and run a container in the foreground");
-  run->add_option("container-id", id)->required();
-  run->add_option("-b,--bundle", bundle, "Path to the bundle (default: current directory)");
-  run->add_flag("--no-pivot", no_pivot, "Use chroot instead of pivot_root");
+  CreateFlags create;
+  auto add_create_flags = [&create](CLI::App* cmd) {
+    cmd->add_option("container-id", create.id)->required();
+    cmd->add_option("-b,--bundle", create.bundle, "Path to the bundle (default: .)");
+    cmd->add_option("--pid-file", create.pid_file, "Write the init's pid to this file");
+    cmd->add_option("--console-socket", create.console_socket, "Unix socket for the pty master");
+    cmd->add_flag("--no-pivot", create.no_pivot, "Use chroot instead of pivot_root");
+    cmd->add_flag("--no-new-keyring", create.no_new_keyring,
+                  "Accepted; berth never creates a session keyring");
+  };
+  auto* create_cmd = app.add_subcommand("create", "Create a container");
+  add_create_flags(create_cmd);
+  auto* run_cmd = app.add_subcommand("run", "Create and run a container");
+  add_create_flags(run_cmd);
+  run_cmd->add_flag("-d,--detach", create.detach, "Detach from the container's process");
 
-  bool rootless = false;
-  auto* spec = app.add_subcommand("spec", "Create a new specification file (config.json)");
-  spec->add_option("-b,--bundle", bundle, "Path to the bundle");
-  spec->add_flag("--rootless", rootless, "A spec for a rootless container");
+  std::string id, signal = "SIGTERM", format = "table", bundle = ".";
+  bool all = false, force = false, quiet = false, rootless = false;
+  auto* start_cmd = app.add_subcommand("start", "Start a created container");
+  auto* state_cmd = app.add_subcommand("state", "Output the state of a container");
+  auto* kill_cmd = app.add_subcommand("kill", "Send a signal to the container's init");
+  auto* delete_cmd = app.add_subcommand("delete", "Delete a container");
+  auto* pause_cmd = app.add_subcommand("pause", "Freeze every process of a container");
+  auto* resume_cmd = app.add_subcommand("resume", "Thaw a paused container");
+  auto* ps_cmd = app.add_subcommand("ps", "List the processes of a container");
+  for (CLI::App* cmd :
+       {start_cmd, state_cmd, kill_cmd, delete_cmd, pause_cmd, resume_cmd, ps_cmd}) {
+    cmd->add_option("container-id", id)->required();
+  }
+  kill_cmd->add_option("signal", signal, "Signal name or number (default SIGTERM)");
+  kill_cmd->add_flag("-a,--all", all, "Signal every process of the container");
+  delete_cmd->add_flag("-f,--force", force, "Kill a running container first");
+  ps_cmd->add_option("-f,--format", format, "table or json");
+  auto* list_cmd = app.add_subcommand("list", "List containers");
+  list_cmd->add_flag("-q,--quiet", quiet, "Only ids");
+  list_cmd->add_option("-f,--format", format, "table or json");
+  auto* spec_cmd = app.add_subcommand("spec", "Create a new specification file (config.json)");
+  spec_cmd->add_option("-b,--bundle", bundle, "Path to the bundle");
+  spec_cmd->add_flag("--rootless", rootless, "A spec for a rootless container");
 
   CLI11_PARSE(app, argc, argv);
-  if (run->parsed()) return Run(id, bundle, no_pivot);
-  if (spec->parsed()) return WriteSpec(bundle, rootless);
+  if (systemd_cgroup)
+    return Fail("--systemd-cgroup: the systemd cgroup driver is not supported yet");
+  if (create_cmd->parsed()) return Create(g, create);
+  if (run_cmd->parsed()) return Run(g, create);
+  if (start_cmd->parsed()) return Start(g, id);
+  if (state_cmd->parsed()) return State(g, id);
+  if (kill_cmd->parsed()) return Kill(g, id, signal, all);
+  if (delete_cmd->parsed()) return Delete(g, id, force);
+  if (pause_cmd->parsed()) return Pause(g, id, true);
+  if (resume_cmd->parsed()) return Pause(g, id, false);
+  if (ps_cmd->parsed()) return Ps(g, id, format);
+  if (list_cmd->parsed()) return List(g, quiet, format);
+  if (spec_cmd->parsed()) return Spec(bundle, rootless);
   return 1;
 }

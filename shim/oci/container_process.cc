@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -39,8 +40,9 @@ struct ChildContext {
   const NamespacePlan* namespaces;
   bool setup_rootfs;
   bool no_pivot;
-  int sync_read;    // parent says "go" once id maps are written
-  int error_write;  // CLOEXEC: closed by a successful exec
+  int sync_read;     // parent says "go" once id maps are written
+  int error_write;   // CLOEXEC: closed by a successful exec
+  int exec_fifo_fd;  // O_PATH, or -1
 };
 
 int WriteSysctl(const ProcessPlan::Sysctl& sysctl, ChildError* error) {
@@ -98,25 +100,30 @@ int ApplyIdentity(const ProcessPlan& p, ChildError* error) {
   return ApplyCapabilities(p, error);
 }
 
-// execvpe's search, over the container's PATH, without allocating.
-int ExecProcess(const ProcessPlan& p, ChildError* error) {
+// execvpe's search over the container's PATH, without allocating: the executable's path
+// in `out`, or -errno with `error` filled (done before waiting for `start`, as runc).
+int FindExecutable(const ProcessPlan& p, char* out, size_t size, ChildError* error) {
   const char* file = p.argv[0];
   if (file == nullptr) return Fail(error, EINVAL, "process.args is empty");
   if (std::strchr(file, '/') != nullptr) {
-    ::execve(file, p.argv.data(), p.envp.data());
-    return Fail(error, errno, "exec", file);
+    if (std::strlen(file) >= size) return Fail(error, ENAMETOOLONG, "exec", file);
+    std::strcpy(out, file);
+    if (::access(out, X_OK) != 0) return Fail(error, errno, "exec", file);
+    return 0;
   }
   int last = ENOENT;
-  char candidate[PATH_MAX];
   for (const char* dir = p.search_path; dir != nullptr && *dir != '\0';) {
     const char* end = std::strchr(dir, ':');
     size_t len = end == nullptr ? std::strlen(dir) : static_cast<size_t>(end - dir);
-    if (len + std::strlen(file) + 2 < sizeof(candidate)) {
-      std::memcpy(candidate, dir, len);
-      candidate[len] = '/';
-      std::strcpy(candidate + len + 1, file);
-      ::execve(candidate, p.argv.data(), p.envp.data());
-      if (errno != ENOENT && errno != ENOTDIR) last = errno;
+    if (len + std::strlen(file) + 2 < size) {
+      std::memcpy(out, dir, len);
+      out[len] = '/';
+      std::strcpy(out + len + 1, file);
+      struct stat st {};
+      if (::stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (::access(out, X_OK) == 0) return 0;
+        last = EACCES;
+      }
     }
     dir = end == nullptr ? nullptr : end + 1;
   }
@@ -168,7 +175,24 @@ int RunChild(const ChildContext& c, ChildError* error) {
   if (::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0) {
     return Fail(error, errno, "close_range");
   }
-  return ExecProcess(p, error);
+  char executable[PATH_MAX];
+  if ((rc = FindExecutable(p, executable, sizeof(executable), error)) < 0) return rc;
+  if (c.exec_fifo_fd >= 0) {
+    // Ready: the parent may leave. Then wait, in the open, for `start` to read the fifo.
+    ChildError ready;
+    if (::write(c.error_write, &ready, sizeof(ready)) != sizeof(ready)) {
+      return Fail(error, errno, "reporting ready");
+    }
+    char fifo[40];
+    std::snprintf(fifo, sizeof(fifo), "/proc/self/fd/%d", c.exec_fifo_fd);
+    int fd = ::open(fifo, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Fail(error, errno, "opening the exec fifo");
+    char zero = 0;
+    (void)!::write(fd, &zero, 1);
+    ::close(fd);
+  }
+  ::execve(executable, p.argv.data(), p.envp.data());
+  return Fail(error, errno, "exec", executable);
 }
 
 int ChildMain(void* arg) {
@@ -199,11 +223,10 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
                                                   const LaunchOptions& options) {
   BERTH_ASSIGN_OR_RETURN(RootfsPlan rootfs, PlanRootfs(spec, bundle));
   BERTH_ASSIGN_OR_RETURN(CgroupLayout layout, DetectCgroupLayout());
-  std::string cgroups_path = spec.linux_config.cgroups_path.empty()
-                                 ? options.container_id
-                                 : spec.linux_config.cgroups_path;
   LaunchedContainer launched;
-  BERTH_ASSIGN_OR_RETURN(launched.cgroup, CreateCgroup(cgroups_path, layout));
+  launched.cgroups_path = spec.linux_config.cgroups_path.empty() ? options.container_id
+                                                                 : spec.linux_config.cgroups_path;
+  BERTH_ASSIGN_OR_RETURN(launched.cgroup, CreateCgroup(launched.cgroups_path, layout));
   BERTH_RETURN_IF_ERROR(launched.cgroup->Apply(CgroupResourcesFromSpec(spec.linux_config)));
   BERTH_ASSIGN_OR_RETURN(ProcessPlan process, PlanProcess(spec));
   BERTH_ASSIGN_OR_RETURN(NamespacePlan namespaces, PlanNamespaces(spec));
@@ -215,8 +238,8 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
   }
   UniqueFd sync_read(sync[0]), sync_write(sync[1]), error_read(errors[0]), error_write(errors[1]);
   ChildContext context{
-      &rootfs,          &process,        &namespaces,      namespaces.mount_namespace,
-      options.no_pivot, sync_read.get(), error_write.get()};
+      &rootfs,          &process,        &namespaces,       namespaces.mount_namespace,
+      options.no_pivot, sync_read.get(), error_write.get(), options.exec_fifo_fd};
   constexpr size_t kStackSize = 256 * 1024;
   std::unique_ptr<char[]> stack(new char[kStackSize]);
   pid_t pid =
@@ -245,7 +268,9 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
   }
   ChildError error;
   ssize_t n = ::read(error_read.get(), &error, sizeof(error));
-  if (n == 0) {  // the error pipe closed on exec
+  // EOF: the error pipe closed on exec. An all-zero record: ready, waiting on the fifo.
+  if (n == 0 ||
+      (n == static_cast<ssize_t>(sizeof(error)) && error.error == 0 && options.exec_fifo_fd >= 0)) {
     launched.pid = pid;
     return launched;
   }

@@ -17,16 +17,22 @@ namespace berth::oci {
 struct LaunchOptions {
   std::string container_id;  // names the cgroup when linux.cgroupsPath is empty
   bool no_pivot = false;     // chroot instead of pivot_root (runc's --no-pivot)
+  // runc's create/start split: when >= 0, an O_PATH fd of a fifo. The init finishes its
+  // setup, reports ready (LaunchContainer returns), then blocks opening the fifo for
+  // writing until `start` reads it, and only then execs.
+  int exec_fifo_fd = -1;
 };
 
 struct LaunchedContainer {
-  pid_t pid = -1;  // the container's init, in the caller's pid namespace
+  pid_t pid = -1;            // the container's init, in the caller's pid namespace
+  std::string cgroups_path;  // linux.cgroupsPath, or the container id when it is empty
   // Owns the cgroup's directories: Destroy() once the container is gone.
   std::unique_ptr<Cgroup> cgroup;
 };
 
 // Places the container's init in its cgroup (limits applied) before any of its setup
-// runs, and returns once its process has been exec'd.
+// runs, and returns once its process has been exec'd (or, with an exec fifo, once it
+// waits on it).
 absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::string& bundle,
                                                   const LaunchOptions& options);
 

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_matchers.h"
+#include "nlohmann/json.hpp"
 #include "shim/oci/capabilities.h"
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/busybox_bundle.h"
@@ -182,6 +183,86 @@ TEST_F(BerthOciTest, MemoryHogIsOomKilled) {
   spec.linux_config.resources.memory.limit = 32 << 20;
   RunResult r = RunBundle(spec);
   EXPECT_EQ(r.exit_code, 137) << r.out << r.err;  // tail, SIGKILLed by the OOM killer
+}
+
+class BerthOciLifecycleTest : public BerthOciTest {
+ protected:
+  RunResult Oci(std::vector<std::string> args) {
+    args.insert(args.begin(), {BERTH_TEST_BERTH_OCI, "--root", state_.path()});
+    return RunCommand(args);
+  }
+  std::string Status(const std::string& id) {
+    RunResult r = Oci({"state", id});
+    if (r.exit_code != 0) return "error: " + r.err;
+    return nlohmann::json::parse(r.out)["status"].get<std::string>();
+  }
+  TestDir state_;
+};
+
+TEST_F(BerthOciLifecycleTest, CreateStartPauseResumeKillDelete) {
+  std::string id = UniqueName();
+  oci::Spec spec = BusyboxSpec({"sleep", "60"});
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  ASSERT_EQ(Oci({"create", "--bundle", dir_.path(), id}).exit_code, 0);
+  EXPECT_EQ(Status(id), "created");
+  RunResult state = Oci({"state", id});
+  auto json = nlohmann::json::parse(state.out);
+  EXPECT_EQ(json["ociVersion"], "1.2.0");
+  EXPECT_EQ(json["bundle"], dir_.path());
+  int pid = json["pid"];
+  ASSERT_GT(pid, 0);
+  // Created: set up but not yet exec'd.
+  std::string comm;
+  std::ifstream(absl::StrCat("/proc/", pid, "/comm")) >> comm;
+  EXPECT_EQ(comm, "berth-oci");
+
+  ASSERT_EQ(Oci({"start", id}).exit_code, 0);
+  EXPECT_EQ(Status(id), "running");
+  comm.clear();
+  for (int i = 0; i < 100 && comm != "sleep"; ++i) {
+    std::ifstream(absl::StrCat("/proc/", pid, "/comm")) >> comm;
+    if (comm != "sleep") ::usleep(10000);
+  }
+  EXPECT_EQ(comm, "sleep");
+  RunResult ps = Oci({"ps", "--format", "json", id});
+  EXPECT_EQ(nlohmann::json::parse(ps.out), nlohmann::json::array({pid}));
+  EXPECT_NE(Oci({"start", id}).exit_code, 0);  // only a created container starts
+
+  ASSERT_EQ(Oci({"pause", id}).exit_code, 0);
+  EXPECT_EQ(Status(id), "paused");
+  std::string proc_state;
+  std::ifstream status_file(absl::StrCat("/proc/", pid, "/status"));
+  for (std::string line; std::getline(status_file, line);) {
+    if (line.rfind("State:", 0) == 0) proc_state = line;
+  }
+  EXPECT_THAT(proc_state, HasSubstr("S"));  // frozen tasks sleep in the freezer
+  ASSERT_EQ(Oci({"resume", id}).exit_code, 0);
+  EXPECT_EQ(Status(id), "running");
+
+  RunResult refused = Oci({"delete", id});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("not stopped"));
+  ASSERT_EQ(Oci({"kill", id, "KILL"}).exit_code, 0);
+  for (int i = 0; i < 100 && Status(id) != "stopped"; ++i) ::usleep(10000);
+  EXPECT_EQ(Status(id), "stopped");
+  ASSERT_EQ(Oci({"delete", id}).exit_code, 0);
+  EXPECT_THAT(Oci({"state", id}).err, HasSubstr("container does not exist"));
+  std::string memory_dir = V1CgroupDir("memory", id);
+  std::string freezer_dir = V1CgroupDir("freezer", id);
+  EXPECT_FALSE(std::filesystem::exists(memory_dir)) << memory_dir;
+  EXPECT_FALSE(std::filesystem::exists(freezer_dir)) << freezer_dir;
+}
+
+TEST_F(BerthOciLifecycleTest, ListAndForceDelete) {
+  std::string id = UniqueName();
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), BusyboxSpec({"sleep", "60"})));
+  ASSERT_EQ(Oci({"run", "--detach", "--bundle", dir_.path(), id}).exit_code, 0);
+  EXPECT_EQ(Oci({"list", "-q"}).out, id + "\n");
+  EXPECT_THAT(Oci({"list"}).out, HasSubstr("running"));
+  EXPECT_EQ(Oci({"create", "--bundle", dir_.path(), id}).exit_code, 1);  // id taken
+  ASSERT_EQ(Oci({"delete", "--force", id}).exit_code, 0);
+  EXPECT_EQ(Oci({"list", "-q"}).out, "");
+  EXPECT_FALSE(std::filesystem::exists(V1CgroupDir("pids", id)));
 }
 
 TEST_F(BerthOciTest, HugeUidIsRejectedBeforeAnythingRuns) {

@@ -1,0 +1,44 @@
+// berth-oci's commands, runc's names and flags; each returns the process exit code.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "shim/oci/container_store.h"
+
+namespace berth::oci::cli {
+
+struct Globals {
+  std::string root = "/run/berth-oci";
+  ContainerStore store() const { return ContainerStore(root); }
+};
+
+struct CreateFlags {
+  std::string id;
+  std::string bundle = ".";
+  std::string pid_file;
+  std::string console_socket;
+  bool no_pivot = false;
+  bool no_new_keyring = false;  // berth never makes a session keyring: nothing to skip
+  bool detach = false;          // run only
+};
+
+int Create(const Globals& g, const CreateFlags& flags);
+int Start(const Globals& g, const std::string& id);
+int Run(const Globals& g, const CreateFlags& flags);
+int State(const Globals& g, const std::string& id);
+int List(const Globals& g, bool quiet, const std::string& format);
+int Kill(const Globals& g, const std::string& id, const std::string& signal, bool all);
+int Delete(const Globals& g, const std::string& id, bool force);
+int Pause(const Globals& g, const std::string& id, bool pause);
+int Ps(const Globals& g, const std::string& id, const std::string& format);
+int Spec(const std::string& bundle, bool rootless);
+
+// "berth-oci: <message>" on stderr; returns 1 (runc's exit code for its own errors).
+int Fail(const std::string& message);
+int Fail(const absl::Status& status);
+
+// "KILL", "SIGKILL" or "9".
+absl::StatusOr<int> ParseSignal(const std::string& text);
+
+}  // namespace berth::oci::cli

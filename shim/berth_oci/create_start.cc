@@ -1,0 +1,113 @@
+// create, start and run: runc's lifecycle split around the exec fifo.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/time/clock.h"
+#include "common/unique_fd.h"
+#include "shim/berth_oci/commands.h"
+#include "shim/oci/container_process.h"
+#include "shim/oci/spec.h"
+
+namespace berth::oci::cli {
+namespace {
+
+absl::StatusOr<ContainerRecord> CreateContainer(const Globals& g, const CreateFlags& flags) {
+  if (!flags.console_socket.empty()) {
+    return absl::UnimplementedError("--console-socket: terminals are not supported yet");
+  }
+  std::error_code ec;
+  std::string bundle = std::filesystem::absolute(flags.bundle, ec).lexically_normal().string();
+  auto spec = LoadSpec(bundle);
+  if (!spec.ok()) return spec.status();
+  ContainerStore store = g.store();
+  if (auto s = store.Reserve(flags.id); !s.ok()) return s;
+  auto release = [&](absl::Status s) {
+    (void)store.Remove(flags.id);
+    return s;
+  };
+  UniqueFd fifo(::open(store.FifoPath(flags.id).c_str(), O_PATH | O_CLOEXEC));
+  if (!fifo) return release(absl::ErrnoToStatus(errno, "open exec fifo"));
+  LaunchOptions options;
+  options.container_id = flags.id;
+  options.no_pivot = flags.no_pivot;
+  options.exec_fifo_fd = fifo.get();
+  auto launched = LaunchContainer(*spec, bundle, options);
+  if (!launched.ok()) return release(launched.status());
+  ContainerRecord record;
+  record.id = flags.id;
+  record.pid = launched->pid;
+  record.start_time = ProcessStartTime(launched->pid).value_or(0);
+  record.bundle = bundle;
+  record.rootfs = spec->root.path[0] == '/' ? spec->root.path : bundle + "/" + spec->root.path;
+  record.cgroups_path = launched->cgroups_path;
+  if (auto layout = DetectCgroupLayout(); layout.ok())
+    record.cgroup_parents = CgroupParents(*layout);
+  record.created = absl::Now();
+  record.owner = "root";
+  record.annotations = spec->annotations;
+  if (auto s = store.Save(record); !s.ok()) {
+    ::kill(launched->pid, SIGKILL);
+    return release(s);
+  }
+  launched->cgroup->Release();  // the container outlives this process; delete removes it
+  if (!flags.pid_file.empty()) {
+    std::ofstream(flags.pid_file) << launched->pid;
+  }
+  return record;
+}
+
+}  // namespace
+
+int Create(const Globals& g, const CreateFlags& flags) {
+  auto record = CreateContainer(g, flags);
+  return record.ok() ? 0 : Fail(record.status());
+}
+
+int Start(const Globals& g, const std::string& id) {
+  ContainerStore store = g.store();
+  auto record = store.Load(id);
+  if (!record.ok()) return Fail(record.status());
+  if (store.StatusOf(*record) != ContainerStatus::kCreated) {
+    return Fail("cannot start a container that is not created: " + id);
+  }
+  // Opening the fifo for reading lets the init (blocked opening it for writing) write
+  // its byte and exec. Non-blocking, so that an init that died is noticed.
+  UniqueFd fifo(::open(store.FifoPath(id).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fifo) return Fail(absl::ErrnoToStatus(errno, "open exec fifo"));
+  for (;;) {
+    pollfd ready{fifo.get(), POLLIN, 0};
+    if (::poll(&ready, 1, 100) > 0 && (ready.revents & POLLIN)) {
+      char byte = 0;
+      if (::read(fifo.get(), &byte, 1) == 1) break;
+    }
+    if (store.StatusOf(*record) == ContainerStatus::kStopped) {
+      return Fail("container " + id + " exited before it was started");
+    }
+  }
+  ::unlink(store.FifoPath(id).c_str());
+  return 0;
+}
+
+int Run(const Globals& g, const CreateFlags& flags) {
+  auto record = CreateContainer(g, flags);
+  if (!record.ok()) return Fail(record.status());
+  if (int rc = Start(g, flags.id); rc != 0) {
+    Delete(g, flags.id, /*force=*/true);
+    return rc;
+  }
+  if (flags.detach) return 0;
+  // The init is our child: wait for it, then delete the container as runc does.
+  int status = 0;
+  while (::waitpid(record->pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  Delete(g, flags.id, /*force=*/true);
+  return ExitCodeFromWaitStatus(status);
+}
+
+}  // namespace berth::oci::cli
