@@ -22,6 +22,8 @@ packages=(
   docker-registry curl openssl python3
   # cgroup v2 tests run in a throw-away QEMU guest (shared/tools/cgroup2-vm)
   qemu-system-x86 kmod xz-utils
+  # bench: the runtimes berth-oci is measured against, GNU time for peak RSS
+  runc crun time
 )
 
 missing=()
