@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Times `run` of /bin/true under OCI runtimes, interleaved, and summarizes it.
+
+Called by run_bench.sh, which builds the bundle and cleans up; standard library only.
+  measure         run the rounds, print the table, write the JSON
+  remove-cgroups  remove every cgroup directory named PREFIX this process can see
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+# crun 1.8 refuses hybrid hosts ("cgroups in hybrid mode not supported"): it runs in a
+# private mount namespace without the cgroup2 mount, so it sees a pure v1 host.
+CRUN_WRAPPER = ["unshare", "-m", "sh", "-c",
+                'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"']
+GNU_TIME = "/usr/bin/time"
+
+
+class RunFailed(Exception):
+    pass
+
+
+def runtime_commands(berth_oci, state):
+    """Argument lists before `run -b BUNDLE ID`, one per runtime, in the round's order."""
+    return {
+        "berth-oci": [berth_oci, "--root", os.path.join(state, "berth-oci")],
+        "runc": ["runc", "--root", os.path.join(state, "runc")],
+        "crun": CRUN_WRAPPER + ["crun", "--root", os.path.join(state, "crun")],
+    }
+
+
+def baseline_commands():
+    """What spawning costs without any container: the floor under every row, and crun's."""
+    return {
+        "/bin/true": ["/bin/true"],
+        "crun wrapper": CRUN_WRAPPER + ["/bin/true"],
+    }
+
+
+def write_config(bundle, config, cgroups_path, args):
+    config["linux"]["cgroupsPath"] = cgroups_path
+    config["process"]["args"] = args
+    tmp = os.path.join(bundle, "config.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(config, f, indent=2)
+    os.replace(tmp, os.path.join(bundle, "config.json"))
+
+
+def spawn(name, cmd, logs, expect_code=0):
+    """Runs cmd (stdin /dev/null, output to files); returns its wall time in nanoseconds.
+
+    posix_spawn rather than subprocess: no pipes to drain between start and exit. (Its
+    child shares Python's memory until exec, so its rusage is Python's: RSS comes from
+    GNU time, which forks.)"""
+    out, err = os.path.join(logs, "stdout"), os.path.join(logs, "stderr")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+               (os.POSIX_SPAWN_OPEN, 1, out, flags, 0o600),
+               (os.POSIX_SPAWN_OPEN, 2, err, flags, 0o600)]
+    start = time.perf_counter_ns()
+    pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=actions)
+    try:
+        _, status = os.waitpid(pid, 0)
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)  # only the child started here, by PID
+        os.waitpid(pid, 0)
+        raise
+    elapsed = time.perf_counter_ns() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != expect_code:
+        raise RunFailed(
+            f"{name} exited {code} (expected {expect_code})\n"
+            f"  command: {' '.join(cmd)}\n"
+            f"  stdout: {open(out, errors='replace').read().strip()}\n"
+            f"  stderr: {open(err, errors='replace').read().strip()}")
+    return elapsed
+
+
+def peak_rss(name, cmd, logs):
+    """Peak RSS in KiB as GNU time reports it (%M), from a run of its own."""
+    rss_file = os.path.join(logs, "rss")
+    spawn(name, [GNU_TIME, "-f", "%M", "-o", rss_file] + cmd, logs)
+    with open(rss_file) as f:
+        return int(f.read().split()[-1])
+
+
+def percentile(sorted_values, p):
+    """Nearest-rank percentile: the smallest sample with at least p% at or below it."""
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def summarize(samples):
+    ms = sorted(s["ns"] / 1e6 for s in samples)
+    rss = [s["maxrss_kib"] for s in samples]
+    return {
+        "runs": len(ms),
+        "median_ms": round(statistics.median(ms), 3),
+        "p90_ms": round(percentile(ms, 90), 3),
+        "min_ms": round(ms[0], 3),
+        "max_ms": round(ms[-1], 3),
+        "mean_ms": round(statistics.fmean(ms), 3),
+        "stdev_ms": round(statistics.stdev(ms), 3) if len(ms) > 1 else 0.0,
+        "peak_rss_kib": max(rss),
+        "median_rss_kib": statistics.median(rss),
+    }
+
+
+def first_line(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True).stdout.split("\n")[0]
+    except OSError as e:
+        return f"unavailable: {e}"
+
+
+def host_facts():
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    cgroup_fs = sorted({l.split(" - ")[1].split()[0] for l in open("/proc/self/mountinfo")
+                        if " - cgroup" in l})
+    return {
+        "kernel": platform.release(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "mem_total_kib": mem_kib,
+        "cgroup_filesystems": cgroup_fs,
+        "os": first_line(["sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"]),
+    }
+
+
+def print_table(summary, baselines, ratios, crun_bare_ms):
+    head = f"{'runtime':<22}{'runs':>5}{'median ms':>11}{'p90 ms':>9}{'min ms':>9}" \
+           f"{'peak RSS KiB':>14}"
+    print(head)
+    print("-" * len(head))
+
+    def row(name, s):
+        print(f"{name:<22}{s['runs']:>5}{s['median_ms']:>11.2f}{s['p90_ms']:>9.2f}"
+              f"{s['min_ms']:>9.2f}{s['peak_rss_kib']:>14}")
+
+    for name, s in summary.items():
+        row(name, s)
+    print("baselines, no container:")
+    for name, s in baselines.items():
+        row("  " + name, s)
+    print()
+    for other in ("runc", "crun"):
+        r = ratios[f"berth-oci/{other}"]
+        print(f"berth-oci/{other}: median time {r['median_time']:.2f}x, "
+              f"peak RSS {r['peak_rss']:.2f}x")
+    print(f"crun without its wrapper (median minus the wrapper's extra cost, an estimate): "
+          f"{crun_bare_ms:.2f} ms; berth-oci/crun "
+          f"{ratios['berth-oci/crun']['median_time_wrapper_subtracted']:.2f}x")
+
+
+def measure(a):
+    with open(os.path.join(a.bundle, "config.json")) as f:
+        config = json.load(f)
+    runtimes = runtime_commands(a.berth_oci, a.state)
+    baselines = baseline_commands()
+    for name in runtimes:
+        os.makedirs(os.path.join(a.state, name), exist_ok=True)
+    logs = a.state
+    pid = os.getpid()
+
+    def container(name, cid, args):
+        write_config(a.bundle, config, f"{a.cgroup_prefix}/{cid}", args)
+        return f"{name} (container {cid})", runtimes[name] + ["run", "-b", a.bundle, cid]
+
+    # Warm-up, not recorded: page cache, and proof the process really ran in the container.
+    for name in runtimes:
+        label, cmd = container(name, f"bench-{pid}-{name}-warmup", ["/bin/sh", "-c", "exit 3"])
+        spawn(label, cmd, logs, expect_code=3)
+
+    samples = {name: [] for name in list(runtimes) + list(baselines)}
+    load_before = os.getloadavg()
+    for i in range(a.runs):
+        # Timed: every runtime, then the baselines, each spawned directly.
+        for name in runtimes:
+            cid = f"bench-{pid}-{name}-{i}"
+            ns = spawn(*container(name, cid, ["/bin/true"]), logs)
+            samples[name].append({"round": i, "id": cid, "ns": ns})
+        for name, cmd in baselines.items():
+            samples[name].append({"round": i, "ns": spawn(name, cmd, logs)})
+        # Peak RSS: the same again under GNU time, not timed.
+        for name in runtimes:
+            cid = f"bench-{pid}-{name}-{i}-rss"
+            samples[name][-1]["rss_id"] = cid
+            samples[name][-1]["maxrss_kib"] = peak_rss(*container(name, cid, ["/bin/true"]), logs)
+        for name, cmd in baselines.items():
+            samples[name][-1]["maxrss_kib"] = peak_rss(name, cmd, logs)
+        if sys.stderr.isatty():
+            print(f"\rround {i + 1}/{a.runs}", end="", file=sys.stderr, flush=True)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    load_after = os.getloadavg()
+
+    summary = {n: summarize(s) for n, s in samples.items() if n in runtimes}
+    base_summary = {n: summarize(s) for n, s in samples.items() if n in baselines}
+    # crun pays for its wrapper (unshare, sh, umount); this estimates crun without it.
+    wrapper_ms = base_summary["crun wrapper"]["median_ms"] - base_summary["/bin/true"]["median_ms"]
+    crun_bare_ms = round(summary["crun"]["median_ms"] - wrapper_ms, 3)
+    b = summary["berth-oci"]
+    ratios = {
+        f"berth-oci/{other}": {
+            "median_time": round(b["median_ms"] / summary[other]["median_ms"], 3),
+            "peak_rss": round(b["peak_rss_kib"] / summary[other]["peak_rss_kib"], 3),
+        }
+        for other in ("runc", "crun")
+    }
+    ratios["berth-oci/crun"]["median_time_wrapper_subtracted"] = round(b["median_ms"] / crun_bare_ms, 3)
+    print_table(summary, base_summary, ratios, crun_bare_ms)
+
+    rss_cmd = [GNU_TIME, "-f", "%M", "-o", "FILE"]
+    result = {
+        "schema": 1,
+        "benchmark": "oci run /bin/true",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "host": host_facts() | {"loadavg_before": load_before, "loadavg_after": load_after},
+        "versions": {
+            "berth-oci": a.berth_version,
+            "runc": first_line(["runc", "--version"]),
+            "crun": first_line(["crun", "--version"]),
+        },
+        "method": {
+            "rounds": a.runs,
+            "order": "per round: " + ", ".join(list(runtimes) + list(baselines)) +
+                     " timed; then the same under GNU time for peak RSS",
+            "clock": "time.perf_counter_ns from posix_spawn to waitpid returning",
+            "rss": "GNU time %M from a second run in the same round: the largest peak RSS "
+                   "of any one process of the command's tree (runtime, its helpers, the "
+                   "container's process), KiB; never below GNU time's own ~1 MiB, which "
+                   "its child starts as (the /bin/true baseline)",
+            "commands": {n: c + ["run", "-b", "BUNDLE", "ID"] for n, c in runtimes.items()}
+                        | baselines,
+            "rss_command_prefix": rss_cmd,
+        },
+        "summary": summary,
+        "baselines": base_summary,
+        "crun_median_ms_wrapper_subtracted": crun_bare_ms,
+        "ratios": ratios,
+        "samples": samples,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out, "w") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
+    print(f"\nresults: {a.out}")
+
+
+def remove_cgroups(a):
+    """Removes PREFIX (and everything under it) in every hierarchy, at the root or below
+    any cgroup this process is in: runc and berth-oci nest a relative cgroupsPath under
+    their own cgroup, crun under the hierarchy's root."""
+    mounts = [l.split()[4] for l in open("/proc/self/mountinfo") if " - cgroup" in l]
+    own = {l.rstrip("\n").split(":", 2)[2].lstrip("/") for l in open("/proc/self/cgroup")}
+    left = []
+    for mnt in mounts:
+        for base in {os.path.normpath(os.path.join(mnt, p)) for p in own} | {mnt}:
+            top = os.path.join(base, a.prefix)
+            if not os.path.isdir(top):
+                continue
+            for attempt in range(10):
+                for d, _, _ in list(os.walk(top, topdown=False)):
+                    try:
+                        os.rmdir(d)
+                    except OSError:
+                        pass
+                if not os.path.isdir(top):
+                    break
+                time.sleep(0.1)  # a cgroup stays busy briefly after its last process exits
+            else:
+                left.append(top)
+    for d in left:
+        print(f"run_bench: could not remove cgroup {d}", file=sys.stderr)
+    return 1 if left else 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("measure")
+    m.add_argument("--runs", type=int, required=True)
+    m.add_argument("--bundle", required=True)
+    m.add_argument("--state", required=True)
+    m.add_argument("--berth-oci", required=True)
+    m.add_argument("--berth-version", default="unknown")
+    m.add_argument("--cgroup-prefix", required=True)
+    m.add_argument("--out", required=True)
+    r = sub.add_parser("remove-cgroups")
+    r.add_argument("--prefix", required=True)
+    a = p.parse_args()
+    if a.cmd == "remove-cgroups":
+        return remove_cgroups(a)
+    try:
+        measure(a)
+    except RunFailed as e:
+        print(f"\nrun_bench: a runtime failed, no results written:\n{e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
