@@ -11,7 +11,7 @@ usage() {
   cat <<EOF
 usage: bash bench/run_bench.sh [--runs N] [--berth-oci PATH] [--out FILE]
   --runs N          rounds; each round runs every runtime once (default 30)
-  --berth-oci PATH  the binary to measure (default: build-wt/shim/berth-oci, else build/shim/berth-oci)
+  --berth-oci PATH  the binary to measure (default: build/shim/berth-oci)
   --out FILE        JSON results (default: bench/results/<UTC date>-run.json, never overwritten)
 EOF
 }
@@ -42,10 +42,10 @@ done
 [[ -x /bin/busybox ]] || die "/bin/busybox (busybox-static) is missing: run 'bash scripts/install-deps.sh'"
 
 if [[ -z $berth_oci ]]; then
-  for candidate in "$repo/build-wt/shim/berth-oci" "$repo/build/shim/berth-oci"; do
+  for candidate in "$repo/build/shim/berth-oci"; do
     if [[ -x $candidate ]]; then berth_oci=$candidate; break; fi
   done
-  [[ -n $berth_oci ]] || die "berth-oci not built: cmake -S . -B build-wt -G Ninja && ninja -C build-wt berth-oci"
+  [[ -n $berth_oci ]] || die "berth-oci not built: bash scripts/build.sh"
 fi
 [[ -x $berth_oci ]] || die "$berth_oci is not an executable"
 berth_oci=$(realpath "$berth_oci")
