@@ -28,6 +28,7 @@
 #include "shim/oci/process_plan.h"
 #include "shim/oci/rootfs_plan.h"
 #include "shim/oci/rootfs_setup.h"
+#include "shim/oci/seccomp.h"
 #include "shim/oci/spec_cgroup.h"
 #include "shim/oci/syscalls.h"
 
@@ -100,6 +101,14 @@ int ApplyIdentity(const ProcessPlan& p, ChildError* error) {
   return ApplyCapabilities(p, error);
 }
 
+// Installs linux.seccomp. A listener fd (SCMP_ACT_NOTIFY) is not handed to
+// linux.seccomp.listenerPath yet: it is closed, and notified syscalls then fail with ENOSYS.
+int ApplySeccomp(const ProcessPlan& p, ChildError* error) {
+  int rc = InstallSeccomp(*p.seccomp, error);
+  if (rc > 0) ::close(rc);
+  return rc < 0 ? rc : 0;
+}
+
 // execvpe's search over the container's PATH, without allocating: the executable's path
 // in `out`, or -errno with `error` filled (done before waiting for `start`, as runc).
 int FindExecutable(const ProcessPlan& p, char* out, size_t size, ChildError* error) {
@@ -112,6 +121,7 @@ int FindExecutable(const ProcessPlan& p, char* out, size_t size, ChildError* err
     return 0;
   }
   int last = ENOENT;
+  char failed[PATH_MAX] = {};  // the last candidate that exists but would not run
   for (const char* dir = p.search_path; dir != nullptr && *dir != '\0';) {
     const char* end = std::strchr(dir, ':');
     size_t len = end == nullptr ? std::strlen(dir) : static_cast<size_t>(end - dir);
@@ -123,10 +133,12 @@ int FindExecutable(const ProcessPlan& p, char* out, size_t size, ChildError* err
       if (::stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
         if (::access(out, X_OK) == 0) return 0;
         last = EACCES;
+        std::strcpy(failed, out);
       }
     }
     dir = end == nullptr ? nullptr : end + 1;
   }
+  if (last != ENOENT) return Fail(error, last, "exec", failed);
   return Fail(error, last, "executable file not found in $PATH:", file);
 }
 
@@ -160,6 +172,15 @@ int RunChild(const ChildContext& c, ChildError* error) {
     if (::setrlimit(limit.resource, &limit.value) != 0) return Fail(error, errno, "setrlimit");
   }
   if (p.umask >= 0) ::umask(static_cast<mode_t>(p.umask));
+  // Seccomp goes on as late as it can, so that a profile need not allow the runtime's
+  // own setup calls (runc's and crun's order). With no_new_privs any process may install
+  // a filter: it goes on right before exec, and only execve (and write, to report a
+  // failure) run under it. Without, installing needs CAP_SYS_ADMIN, which the identity
+  // change may drop, so it goes on here; the profile must then also allow prctl,
+  // setgroups, setresgid, setresuid, capset, chdir, getcwd and close_range (Docker's
+  // default profile does).
+  const bool late_seccomp = p.no_new_privileges;
+  if (p.seccomp.has_value() && !late_seccomp && (rc = ApplySeccomp(p, error)) < 0) return rc;
   if ((rc = ApplyIdentity(p, error)) < 0) return rc;
   if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     return Fail(error, errno, "PR_SET_NO_NEW_PRIVS");
@@ -191,6 +212,7 @@ int RunChild(const ChildContext& c, ChildError* error) {
     (void)!::write(fd, &zero, 1);
     ::close(fd);
   }
+  if (p.seccomp.has_value() && late_seccomp && (rc = ApplySeccomp(p, error)) < 0) return rc;
   ::execve(executable, p.argv.data(), p.envp.data());
   return Fail(error, errno, "exec", executable);
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/status_macros.h"
 #include "shim/oci/capabilities.h"
 
 namespace berth::oci {
@@ -80,6 +81,9 @@ absl::StatusOr<ProcessPlan> PlanProcess(const Spec& spec) {
     }
     std::string path = "/proc/sys/" + absl::StrReplaceAll(key, {{".", "/"}});
     plan.sysctls.push_back({plan.Keep(path), plan.Keep(value)});
+  }
+  if (spec.linux_config.seccomp.has_value()) {
+    BERTH_ASSIGN_OR_RETURN(plan.seccomp, CompileSeccomp(*spec.linux_config.seccomp));
   }
   return plan;
 }

@@ -1,4 +1,4 @@
-// The container process' identity, limits and command as a plan laid out before
+// The container process' identity, limits, seccomp filter and command as a plan laid out before
 // clone(): the child only reads it.
 #pragma once
 
@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "shim/oci/seccomp.h"
 #include "shim/oci/spec.h"
 
 namespace berth::oci {
@@ -39,6 +41,7 @@ struct ProcessPlan {
   std::vector<Sysctl> sysctls;
   int oom_score_adj = 0;
   bool has_oom_score_adj = false;
+  std::optional<SeccompProgram> seccomp;  // linux.seccomp, compiled
 
   std::deque<std::string> strings;
   char* Keep(std::string s) { return strings.emplace_back(std::move(s)).data(); }
