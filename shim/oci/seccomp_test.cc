@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/status_matchers.h"
+#include "shim/oci/default_seccomp.h"
 
 namespace berth::oci {
 namespace {
@@ -205,6 +206,25 @@ TEST(SeccompTest, ArchitecturesAreAdded) {
 #if defined(__x86_64__)
   EXPECT_GT(with_arches->filter.size(), native->filter.size());
 #endif
+}
+
+TEST(SeccompTest, DockerDefaultProfileDeniesNamespacesAndMounts) {
+  absl::StatusOr<SeccompProgram> program = CompileSeccomp(DockerDefaultSeccomp());
+  ASSERT_THAT(program, IsOk());
+  int status = RunUnderFilter(*program, [] {
+    if (::syscall(SYS_getppid) <= 0) return 1;
+    errno = 0;
+    if (::syscall(SYS_unshare, CLONE_NEWUSER) != -1 || errno != EPERM) return 2;
+    errno = 0;
+    if (::syscall(SYS_mount, "none", "/", "tmpfs", 0, nullptr) != -1 || errno != EPERM) return 3;
+    errno = 0;
+    if (::syscall(SYS_clone3, nullptr, 0) != -1 || errno != ENOSYS) return 4;
+    pid_t child = ::fork();  // clone without namespace flags
+    if (child == 0) _exit(0);
+    return child > 0 ? 0 : 5;
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(SeccompTest, BadFieldsAreNamed) {
