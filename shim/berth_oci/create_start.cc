@@ -17,7 +17,12 @@
 namespace berth::oci::cli {
 namespace {
 
-absl::StatusOr<ContainerRecord> CreateContainer(const Globals& g, const CreateFlags& flags) {
+struct Created {
+  ContainerRecord record;
+  UniqueFd exec_errors;
+};
+
+absl::StatusOr<Created> CreateContainer(const Globals& g, const CreateFlags& flags) {
   if (!flags.console_socket.empty()) {
     return absl::UnimplementedError("--console-socket: terminals are not supported yet");
   }
@@ -59,7 +64,7 @@ absl::StatusOr<ContainerRecord> CreateContainer(const Globals& g, const CreateFl
   if (!flags.pid_file.empty()) {
     std::ofstream(flags.pid_file) << launched->pid;
   }
-  return record;
+  return Created{std::move(record), std::move(launched->exec_errors)};
 }
 
 }  // namespace
@@ -95,16 +100,21 @@ int Start(const Globals& g, const std::string& id) {
 }
 
 int Run(const Globals& g, const CreateFlags& flags) {
-  auto record = CreateContainer(g, flags);
-  if (!record.ok()) return Fail(record.status());
+  auto created = CreateContainer(g, flags);
+  if (!created.ok()) return Fail(created.status());
   if (int rc = Start(g, flags.id); rc != 0) {
     Delete(g, flags.id, /*force=*/true);
     return rc;
   }
+  // This process started it, so a failing exec is reported here (create and start as
+  // two processes leave no one to tell).
+  if (auto exec = AwaitExec(created->exec_errors); !exec.ok()) {
+    Fail(flags.id + ": " + std::string(exec.message()));
+  }
   if (flags.detach) return 0;
   // The init is our child: wait for it, then delete the container as runc does.
   int status = 0;
-  while (::waitpid(record->pid, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(created->record.pid, &status, 0) < 0 && errno == EINTR) {
   }
   Delete(g, flags.id, /*force=*/true);
   return ExitCodeFromWaitStatus(status);

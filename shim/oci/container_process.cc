@@ -225,6 +225,16 @@ int ChildMain(void* arg) {
   _exit(1);
 }
 
+// The parent's view of a record read from the error pipe (`n` bytes of it).
+absl::Status ChildErrorStatus(ChildError& error, ssize_t n) {
+  if (n != static_cast<ssize_t>(sizeof(error))) {
+    return absl::InternalError("container init died during setup");
+  }
+  error.message[sizeof(error.message) - 1] = '\0';
+  return absl::Status(absl::ErrnoToStatus(error.error, "").code(),
+                      absl::StrCat(error.message, ": ", std::strerror(error.error)));
+}
+
 absl::Status WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
@@ -294,15 +304,18 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
   if (n == 0 ||
       (n == static_cast<ssize_t>(sizeof(error)) && error.error == 0 && options.exec_fifo_fd >= 0)) {
     launched.pid = pid;
+    if (n != 0) launched.exec_errors = std::move(error_read);
     return launched;
   }
   ::waitpid(pid, nullptr, 0);
-  if (n != static_cast<ssize_t>(sizeof(error))) {
-    return absl::InternalError("container init died during setup");
-  }
-  error.message[sizeof(error.message) - 1] = '\0';
-  return absl::Status(absl::ErrnoToStatus(error.error, "").code(),
-                      absl::StrCat(error.message, ": ", std::strerror(error.error)));
+  return ChildErrorStatus(error, n);
+}
+
+absl::Status AwaitExec(UniqueFd& exec_errors) {
+  ChildError error;
+  ssize_t n = ::read(exec_errors.get(), &error, sizeof(error));
+  exec_errors.Reset();
+  return n == 0 ? absl::OkStatus() : ChildErrorStatus(error, n);
 }
 
 }  // namespace berth::oci

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/unique_fd.h"
 #include "shim/oci/cgroups/cgroup.h"
 #include "shim/oci/spec.h"
 
@@ -28,7 +29,14 @@ struct LaunchedContainer {
   std::string cgroups_path;  // linux.cgroupsPath, or the container id when it is empty
   // Owns the cgroup's directories: Destroy() once the container is gone.
   std::unique_ptr<Cgroup> cgroup;
+  // With an exec fifo: the read end of the init's error pipe, where a failure after
+  // `start` (exec itself) arrives; EOF once the exec happened.
+  UniqueFd exec_errors;
 };
+
+// Waits on LaunchedContainer::exec_errors: OK once the process was exec'd, else the
+// init's error.
+absl::Status AwaitExec(UniqueFd& exec_errors);
 
 // Places the container's init in its cgroup (limits applied) before any of its setup
 // runs, and returns once its process has been exec'd (or, with an exec fifo, once it
