@@ -23,8 +23,9 @@ absl::Status MakeBusyboxRootfs(const std::string& dir) {
   fs::copy_file("/bin/busybox", rootfs + "/bin/busybox", ec);
   if (ec) return absl::InternalError("copy /bin/busybox (install busybox-static): " + ec.message());
   for (const char* applet :
-       {"sh",    "echo",  "cat",  "id",  "hostname", "ls",       "wc",   "grep",  "sleep", "true",
-        "false", "touch", "test", "pwd", "head",     "readlink", "stat", "mount", "env",   "ps"}) {
+       {"sh",    "echo",  "cat",   "id",    "hostname", "ls",     "wc",   "grep",
+        "sleep", "true",  "false", "touch", "test",     "pwd",    "head", "readlink",
+        "stat",  "mount", "env",   "ps",    "mkdir",    "unshare"}) {
     fs::create_symlink("busybox", rootfs + "/bin/" + applet, ec);
     if (ec) return absl::InternalError(absl::StrCat("symlink ", applet, ": ", ec.message()));
   }
