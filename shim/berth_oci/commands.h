@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "shim/oci/container_store.h"
@@ -23,7 +24,21 @@ struct CreateFlags {
   bool detach = false;          // run only
 };
 
+struct ExecFlags {
+  std::string id;
+  std::vector<std::string> args;
+  std::string process_file;  // --process: a runtime-spec process object instead of flags
+  std::vector<std::string> env;
+  std::string cwd;
+  std::string user;  // uid[:gid]
+  std::vector<std::string> caps;
+  bool no_new_privs = false;
+  bool detach = false;
+  std::string pid_file;
+};
+
 int Create(const Globals& g, const CreateFlags& flags);
+int Exec(const Globals& g, const ExecFlags& flags);
 int Start(const Globals& g, const std::string& id);
 int Run(const Globals& g, const CreateFlags& flags);
 int State(const Globals& g, const std::string& id);

@@ -56,6 +56,8 @@ absl::StatusOr<Created> CreateContainer(const Globals& g, const CreateFlags& fla
   record.created = absl::Now();
   record.owner = "root";
   record.annotations = spec->annotations;
+  // The spec as created: exec builds on it even if the bundle changes later.
+  std::ofstream(store.Dir(flags.id) + "/config.json") << SerializeSpec(*spec);
   if (auto s = store.Save(record); !s.ok()) {
     ::kill(launched->pid, SIGKILL);
     return release(s);

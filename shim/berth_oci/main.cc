@@ -46,6 +46,19 @@ int main(int argc, char** argv) {
   add_create_flags(run_cmd);
   run_cmd->add_flag("-d,--detach", create.detach, "Detach from the container's process");
 
+  ExecFlags exec;
+  auto* exec_cmd = app.add_subcommand("exec", "Run a process in a running container");
+  exec_cmd->add_option("container-id", exec.id)->required();
+  exec_cmd->add_option("-p,--process", exec.process_file, "A process.json to run");
+  exec_cmd->add_option("-e,--env", exec.env, "Set an environment variable (K=V)");
+  exec_cmd->add_option("--cwd", exec.cwd, "Working directory in the container");
+  exec_cmd->add_option("-u,--user", exec.user, "uid[:gid]");
+  exec_cmd->add_option("-c,--cap", exec.caps, "Add a capability");
+  exec_cmd->add_flag("--no-new-privs", exec.no_new_privs, "Set no_new_privileges");
+  exec_cmd->add_flag("-d,--detach", exec.detach, "Do not wait for the process");
+  exec_cmd->add_option("--pid-file", exec.pid_file, "Write the process' pid to this file");
+  exec_cmd->prefix_command();  // everything after the id belongs to the command
+
   std::string id, signal = "SIGTERM", format = "table", bundle = ".";
   bool all = false, force = false, quiet = false, rootless = false;
   auto* start_cmd = app.add_subcommand("start", "Start a created container");
@@ -75,6 +88,11 @@ int main(int argc, char** argv) {
     return Fail("--systemd-cgroup: the systemd cgroup driver is not supported yet");
   if (create_cmd->parsed()) return Create(g, create);
   if (run_cmd->parsed()) return Run(g, create);
+  if (exec_cmd->parsed()) {
+    std::vector<std::string> rest = exec_cmd->remaining();
+    exec.args.insert(exec.args.end(), rest.begin(), rest.end());
+    return Exec(g, exec);
+  }
   if (start_cmd->parsed()) return Start(g, id);
   if (state_cmd->parsed()) return State(g, id);
   if (kill_cmd->parsed()) return Kill(g, id, signal, all);

@@ -251,27 +251,22 @@ int ExitCodeFromWaitStatus(int status) {
   return 255;
 }
 
-absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::string& bundle,
-                                                  const LaunchOptions& options) {
-  BERTH_ASSIGN_OR_RETURN(RootfsPlan rootfs, PlanRootfs(spec, bundle));
-  BERTH_ASSIGN_OR_RETURN(CgroupLayout layout, DetectCgroupLayout());
-  LaunchedContainer launched;
-  launched.cgroups_path = spec.linux_config.cgroups_path.empty() ? options.container_id
-                                                                 : spec.linux_config.cgroups_path;
-  BERTH_ASSIGN_OR_RETURN(launched.cgroup, CreateCgroup(launched.cgroups_path, layout));
-  BERTH_RETURN_IF_ERROR(launched.cgroup->Apply(CgroupResourcesFromSpec(spec.linux_config)));
-  BERTH_ASSIGN_OR_RETURN(ProcessPlan process, PlanProcess(spec));
-  BERTH_ASSIGN_OR_RETURN(NamespacePlan namespaces, PlanNamespaces(spec));
-  BERTH_RETURN_IF_ERROR(namespaces.EnterPidNamespace());
+namespace {
 
+// Clones the child `context` describes, places it in `cgroup`, writes its id maps and
+// oom_score_adj, lets it go, and waits until it has exec'd (or, with an exec fifo, is
+// ready: then `exec_errors` gets the error pipe's read end).
+absl::StatusOr<pid_t> StartChild(ChildContext context, const NamespacePlan& namespaces,
+                                 const ProcessPlan& process, Cgroup& cgroup,
+                                 UniqueFd* exec_errors) {
+  BERTH_RETURN_IF_ERROR(namespaces.EnterPidNamespace());
   int sync[2], errors[2];
   if (::pipe2(sync, O_CLOEXEC) != 0 || ::pipe2(errors, O_CLOEXEC) != 0) {
     return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
   }
   UniqueFd sync_read(sync[0]), sync_write(sync[1]), error_read(errors[0]), error_write(errors[1]);
-  ChildContext context{
-      &rootfs,          &process,        &namespaces,       namespaces.mount_namespace,
-      options.no_pivot, sync_read.get(), error_write.get(), options.exec_fifo_fd};
+  context.sync_read = sync_read.get();
+  context.error_write = error_write.get();
   constexpr size_t kStackSize = 256 * 1024;
   std::unique_ptr<char[]> stack(new char[kStackSize]);
   pid_t pid =
@@ -285,7 +280,7 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
     ::waitpid(pid, nullptr, 0);
     return status;
   };
-  if (auto s = launched.cgroup->AddProcess(pid); !s.ok()) return abandon(s);
+  if (auto s = cgroup.AddProcess(pid); !s.ok()) return abandon(s);
   if (namespaces.user_namespace) {
     if (auto s = namespaces.WriteIdMaps(pid); !s.ok()) return abandon(s);
   }
@@ -296,19 +291,61 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
   }
   char go = 1;
   if (::write(sync_write.get(), &go, 1) != 1) {
-    return abandon(absl::InternalError("cannot release the container's init"));
+    return abandon(absl::InternalError("cannot release the container's process"));
   }
   ChildError error;
   ssize_t n = ::read(error_read.get(), &error, sizeof(error));
   // EOF: the error pipe closed on exec. An all-zero record: ready, waiting on the fifo.
   if (n == 0 ||
-      (n == static_cast<ssize_t>(sizeof(error)) && error.error == 0 && options.exec_fifo_fd >= 0)) {
-    launched.pid = pid;
-    if (n != 0) launched.exec_errors = std::move(error_read);
-    return launched;
+      (n == static_cast<ssize_t>(sizeof(error)) && error.error == 0 && context.exec_fifo_fd >= 0)) {
+    if (n != 0) *exec_errors = std::move(error_read);
+    return pid;
   }
   ::waitpid(pid, nullptr, 0);
   return ChildErrorStatus(error, n);
+}
+
+// /proc/<pid>/ns/<file> for a spec namespace type.
+std::string NamespaceFile(pid_t pid, const std::string& type) {
+  std::string file = type == "network" ? "net" : type == "mount" ? "mnt" : type;
+  return absl::StrCat("/proc/", pid, "/ns/", file);
+}
+
+}  // namespace
+
+absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::string& bundle,
+                                                  const LaunchOptions& options) {
+  BERTH_ASSIGN_OR_RETURN(RootfsPlan rootfs, PlanRootfs(spec, bundle));
+  BERTH_ASSIGN_OR_RETURN(CgroupLayout layout, DetectCgroupLayout());
+  LaunchedContainer launched;
+  launched.cgroups_path = spec.linux_config.cgroups_path.empty() ? options.container_id
+                                                                 : spec.linux_config.cgroups_path;
+  BERTH_ASSIGN_OR_RETURN(launched.cgroup, CreateCgroup(launched.cgroups_path, layout));
+  BERTH_RETURN_IF_ERROR(launched.cgroup->Apply(CgroupResourcesFromSpec(spec.linux_config)));
+  BERTH_ASSIGN_OR_RETURN(ProcessPlan process, PlanProcess(spec));
+  BERTH_ASSIGN_OR_RETURN(NamespacePlan namespaces, PlanNamespaces(spec));
+  ChildContext context{&rootfs,          &process, &namespaces, namespaces.mount_namespace,
+                       options.no_pivot, -1,       -1,          options.exec_fifo_fd};
+  BERTH_ASSIGN_OR_RETURN(launched.pid, StartChild(context, namespaces, process, *launched.cgroup,
+                                                  &launched.exec_errors));
+  return launched;
+}
+
+absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, const Process& process,
+                                 Cgroup& cgroup) {
+  // The container's own spec with its process swapped and every namespace joined
+  // through the init; sysctls were the container's to set, once.
+  Spec spec = container_spec;
+  spec.process = process;
+  spec.linux_config.sysctl.clear();
+  for (Namespace& ns : spec.linux_config.namespaces) ns.path = NamespaceFile(init_pid, ns.type);
+  BERTH_ASSIGN_OR_RETURN(ProcessPlan plan, PlanProcess(spec));
+  BERTH_ASSIGN_OR_RETURN(NamespacePlan namespaces, PlanNamespaces(spec));
+  RootfsPlan no_rootfs;
+  ChildContext context{&no_rootfs,         &plan, &namespaces, /*setup_rootfs=*/false,
+                       /*no_pivot=*/false, -1,    -1,          /*exec_fifo_fd=*/-1};
+  UniqueFd unused;
+  return StartChild(context, namespaces, plan, cgroup, &unused);
 }
 
 absl::Status AwaitExec(UniqueFd& exec_errors) {

@@ -34,6 +34,12 @@ struct LaunchedContainer {
   UniqueFd exec_errors;
 };
 
+// Starts `process` inside the running container whose init is `init_pid`: every one of
+// its namespaces joined, placed in its cgroup, the container spec's limits, seccomp
+// and defaults applied. Returns once the process has been exec'd.
+absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, const Process& process,
+                                 Cgroup& cgroup);
+
 // Waits on LaunchedContainer::exec_errors: OK once the process was exec'd, else the
 // init's error.
 absl::Status AwaitExec(UniqueFd& exec_errors);

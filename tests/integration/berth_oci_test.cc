@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
 #include "nlohmann/json.hpp"
 #include "shim/oci/capabilities.h"
@@ -357,6 +358,51 @@ TEST_F(BerthOciLifecycleTest, ListAndForceDelete) {
   ASSERT_EQ(Oci({"delete", "--force", id}).exit_code, 0);
   EXPECT_EQ(Oci({"list", "-q"}).out, "");
   EXPECT_FALSE(std::filesystem::exists(V1CgroupDir("pids", id)));
+}
+
+std::string ReadLink(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::read_symlink(path, ec).string();
+}
+
+std::string ReadWhole(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(BerthOciLifecycleTest, ExecJoinsEveryNamespaceAndTheCgroup) {
+  std::string id = UniqueName();
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), BusyboxSpec({"sleep", "60"})));
+  ASSERT_EQ(Oci({"run", "--detach", "--bundle", dir_.path(), id}).exit_code, 0);
+  int init = nlohmann::json::parse(Oci({"state", id}).out)["pid"];
+
+  RunResult r = Oci({"exec", id, "sh", "-c",
+                     "echo $$; hostname; for ns in pid mnt net uts ipc cgroup; do "
+                     "readlink /proc/self/ns/$ns; done; exit 7"});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 8u) << r.out;
+  EXPECT_NE(lines[0], "1");  // a new process beside the init, in its pid namespace
+  EXPECT_EQ(lines[1], "berth-test");
+  const char* kNamespaces[] = {"pid", "mnt", "net", "uts", "ipc", "cgroup"};
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(lines[2 + i], ReadLink(absl::StrCat("/proc/", init, "/ns/", kNamespaces[i])))
+        << kNamespaces[i];
+  }
+
+  // A detached exec sits in the container's cgroups, every hierarchy.
+  std::string pid_file = state_ / "exec.pid";
+  ASSERT_EQ(Oci({"exec", "--detach", "--pid-file", pid_file, id, "sleep", "30"}).exit_code, 0);
+  int exec_pid = std::stoi(ReadWhole(pid_file));
+  EXPECT_EQ(ReadWhole(absl::StrCat("/proc/", exec_pid, "/cgroup")),
+            ReadWhole(absl::StrCat("/proc/", init, "/cgroup")));
+  RunResult ps = Oci({"ps", "--format", "json", id});
+  EXPECT_EQ(nlohmann::json::parse(ps.out).size(), 2u) << ps.out;
+
+  ASSERT_EQ(Oci({"delete", "--force", id}).exit_code, 0);
+  // Killed with the container (a zombie at most, until its new parent reaps it).
+  std::string stat = ReadWhole(absl::StrCat("/proc/", exec_pid, "/stat"));
+  EXPECT_TRUE(stat.empty() || stat.find(") Z ") != std::string::npos) << stat;
 }
 
 TEST_F(BerthOciTest, HugeUidIsRejectedBeforeAnythingRuns) {
