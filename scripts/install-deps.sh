@@ -24,6 +24,8 @@ packages=(
   qemu-system-x86 kmod xz-utils
   # bench: the runtimes berth-oci is measured against, GNU time for peak RSS
   runc crun time
+  # interop: containerd drives berth-oci in place of runc
+  containerd
 )
 
 missing=()
