@@ -48,6 +48,11 @@ int Delete(const Globals& g, const std::string& id, bool force);
 int Pause(const Globals& g, const std::string& id, bool pause);
 int Ps(const Globals& g, const std::string& id, const std::string& format);
 int Spec(const std::string& bundle, bool rootless);
+int Features();
+
+// --log and --log-format: where Fail also writes its message (runc's logrus lines for
+// "json", so containerd's runc shim can read why a command failed).
+void SetLog(const std::string& path, const std::string& format);
 
 // "berth-oci: <message>" on stderr; returns 1 (runc's exit code for its own errors).
 int Fail(const std::string& message);

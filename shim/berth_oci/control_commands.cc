@@ -3,16 +3,39 @@
 #include <string.h>
 
 #include <cctype>
+#include <fstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
 #include "shim/berth_oci/commands.h"
 #include "shim/oci/cgroups/cgroup.h"
 
 namespace berth::oci::cli {
+namespace {
+std::string g_log_path;
+std::string g_log_format;
+}  // namespace
+
+void SetLog(const std::string& path, const std::string& format) {
+  g_log_path = path;
+  g_log_format = format;
+}
+
 int Fail(const std::string& message) {
   std::fprintf(stderr, "berth-oci: %s\n", message.c_str());
+  if (!g_log_path.empty()) {
+    std::string time = absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone());
+    std::ofstream log(g_log_path, std::ios::app);
+    if (g_log_format == "json") {
+      log << nlohmann::json{{"level", "error"}, {"msg", message}, {"time", time}}.dump() << "\n";
+    } else {
+      log << "time=\"" << time << "\" level=error msg=" << nlohmann::json(message).dump() << "\n";
+    }
+  }
   return 1;
 }
 

@@ -83,7 +83,10 @@ int main(int argc, char** argv) {
   spec_cmd->add_option("-b,--bundle", bundle, "Path to the bundle");
   spec_cmd->add_flag("--rootless", rootless, "A spec for a rootless container");
 
+  auto* features_cmd = app.add_subcommand("features", "Show what this runtime supports");
+
   CLI11_PARSE(app, argc, argv);
+  SetLog(log_path, log_format);
   if (systemd_cgroup)
     return Fail("--systemd-cgroup: the systemd cgroup driver is not supported yet");
   if (create_cmd->parsed()) return Create(g, create);
@@ -102,5 +105,6 @@ int main(int argc, char** argv) {
   if (ps_cmd->parsed()) return Ps(g, id, format);
   if (list_cmd->parsed()) return List(g, quiet, format);
   if (spec_cmd->parsed()) return Spec(bundle, rootless);
+  if (features_cmd->parsed()) return Features();
   return 1;
 }
