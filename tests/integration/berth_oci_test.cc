@@ -241,19 +241,22 @@ TEST_F(BerthOciTest, DockerDefaultSeccompDeniesUnshareAndMountWithoutSysAdmin) {
   EXPECT_EQ(allowed.out, "unshared\nmounted\ndone\n");
 }
 
-// The container's cgroup directory in the v1 `controller` hierarchy (the test and
-// berth-oci share a cgroup, under which relative cgroupsPaths nest).
-std::string V1CgroupDir(const std::string& controller, const std::string& name) {
+// The container's cgroup directory for `controller`: its v1 hierarchy, or the v2 tree on
+// a pure v2 host (the test and berth-oci share a cgroup, under which relative
+// cgroupsPaths nest).
+std::string CgroupDirOf(const std::string& controller, const std::string& name) {
   std::ifstream in("/proc/self/cgroup");
-  std::string line;
-  while (std::getline(in, line)) {
+  std::string unified;
+  for (std::string line; std::getline(in, line);) {
     size_t first = line.find(':'), second = line.find(':', first + 1);
     std::string controllers = line.substr(first + 1, second - first - 1);
-    if (controllers.find(controller) != std::string::npos) {
-      return "/sys/fs/cgroup/" + controller + line.substr(second + 1) + "/" + name;
+    std::string path = line.substr(second + 1);
+    if (controllers.empty()) unified = "/sys/fs/cgroup" + path + "/" + name;
+    for (absl::string_view c : absl::StrSplit(controllers, ',')) {
+      if (c == controller) return "/sys/fs/cgroup/" + controller + path + "/" + name;
     }
   }
-  return "";
+  return unified;
 }
 
 TEST_F(BerthOciTest, ForkBombStopsAtThePidsLimitAndTheCgroupIsRemoved) {
@@ -267,7 +270,7 @@ TEST_F(BerthOciTest, ForkBombStopsAtThePidsLimitAndTheCgroupIsRemoved) {
   EXPECT_THAT(r.err, HasSubstr("can't fork"));
   EXPECT_EQ(r.out, "1\n2\n3\n4\n5\n6\n7\n8\n9\n");
   // The sleeps left behind went with the cgroup.
-  std::string dir = V1CgroupDir("pids", name);
+  std::string dir = CgroupDirOf("pids", name);
   ASSERT_FALSE(dir.empty());
   EXPECT_FALSE(std::filesystem::exists(dir)) << dir;
 }
@@ -342,8 +345,8 @@ TEST_F(BerthOciLifecycleTest, CreateStartPauseResumeKillDelete) {
   EXPECT_EQ(Status(id), "stopped");
   ASSERT_EQ(Oci({"delete", id}).exit_code, 0);
   EXPECT_THAT(Oci({"state", id}).err, HasSubstr("container does not exist"));
-  std::string memory_dir = V1CgroupDir("memory", id);
-  std::string freezer_dir = V1CgroupDir("freezer", id);
+  std::string memory_dir = CgroupDirOf("memory", id);
+  std::string freezer_dir = CgroupDirOf("freezer", id);
   EXPECT_FALSE(std::filesystem::exists(memory_dir)) << memory_dir;
   EXPECT_FALSE(std::filesystem::exists(freezer_dir)) << freezer_dir;
 }
@@ -357,7 +360,7 @@ TEST_F(BerthOciLifecycleTest, ListAndForceDelete) {
   EXPECT_EQ(Oci({"create", "--bundle", dir_.path(), id}).exit_code, 1);  // id taken
   ASSERT_EQ(Oci({"delete", "--force", id}).exit_code, 0);
   EXPECT_EQ(Oci({"list", "-q"}).out, "");
-  EXPECT_FALSE(std::filesystem::exists(V1CgroupDir("pids", id)));
+  EXPECT_FALSE(std::filesystem::exists(CgroupDirOf("pids", id)));
 }
 
 std::string ReadLink(const std::string& path) {
