@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/unique_fd.h"
 #include "shim/oci/container_store.h"
 
 namespace berth::oci::cli {
@@ -35,6 +36,8 @@ struct ExecFlags {
   bool no_new_privs = false;
   bool detach = false;
   std::string pid_file;
+  bool tty = false;
+  std::string console_socket;
 };
 
 int Create(const Globals& g, const CreateFlags& flags);
@@ -57,6 +60,10 @@ void SetLog(const std::string& path, const std::string& format);
 // "berth-oci: <message>" on stderr; returns 1 (runc's exit code for its own errors).
 int Fail(const std::string& message);
 int Fail(const absl::Status& status);
+
+// Connects to the --console-socket a terminal's master is sent to (runc's rules: only
+// with process.terminal, and required then); an invalid fd when there is no terminal.
+absl::StatusOr<UniqueFd> ConnectConsoleSocket(const std::string& path, bool terminal);
 
 // "KILL", "SIGKILL" or "9".
 absl::StatusOr<int> ParseSignal(const std::string& text);

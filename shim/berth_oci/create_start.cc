@@ -2,9 +2,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -22,10 +25,32 @@ struct Created {
   UniqueFd exec_errors;
 };
 
-absl::StatusOr<Created> CreateContainer(const Globals& g, const CreateFlags& flags) {
-  if (!flags.console_socket.empty()) {
-    return absl::UnimplementedError("--console-socket: terminals are not supported yet");
+}  // namespace
+
+absl::StatusOr<UniqueFd> ConnectConsoleSocket(const std::string& path, bool terminal) {
+  if (path.empty()) {
+    if (terminal) return absl::InvalidArgumentError("a terminal needs --console-socket");
+    return UniqueFd();
   }
+  if (!terminal) {
+    return absl::InvalidArgumentError("--console-socket given but process.terminal is false");
+  }
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (!fd || path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError("--console-socket: cannot use " + path);
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return absl::ErrnoToStatus(errno, "--console-socket: connect " + path);
+  }
+  return fd;
+}
+
+namespace {
+
+absl::StatusOr<Created> CreateContainer(const Globals& g, const CreateFlags& flags) {
   std::error_code ec;
   std::string bundle = std::filesystem::absolute(flags.bundle, ec).lexically_normal().string();
   auto spec = LoadSpec(bundle);
@@ -38,7 +63,11 @@ absl::StatusOr<Created> CreateContainer(const Globals& g, const CreateFlags& fla
   };
   UniqueFd fifo(::open(store.FifoPath(flags.id).c_str(), O_PATH | O_CLOEXEC));
   if (!fifo) return release(absl::ErrnoToStatus(errno, "open exec fifo"));
+  auto console = ConnectConsoleSocket(flags.console_socket,
+                                      spec->process.has_value() && spec->process->terminal);
+  if (!console.ok()) return release(console.status());
   LaunchOptions options;
+  options.console_socket = console->get();
   options.container_id = flags.id;
   options.no_pivot = flags.no_pivot;
   options.exec_fifo_fd = fifo.get();

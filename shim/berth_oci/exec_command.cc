@@ -29,7 +29,7 @@ absl::StatusOr<Process> ProcessFromFlags(const oci::Spec& spec, const ExecFlags&
   if (flags.args.empty()) return absl::InvalidArgumentError("exec needs a command to run");
   Process process = spec.process.value_or(Process{});
   process.args = flags.args;
-  process.terminal = false;
+  process.terminal = flags.tty;
   process.env.insert(process.env.end(), flags.env.begin(), flags.env.end());
   if (!flags.cwd.empty()) process.cwd = flags.cwd;
   if (!flags.user.empty()) {
@@ -68,7 +68,9 @@ int Exec(const Globals& g, const ExecFlags& flags) {
   if (!process.ok()) return Fail(process.status());
   auto cgroup = OpenContainerCgroup(*record);
   if (!cgroup.ok()) return Fail(cgroup.status());
-  auto pid = LaunchExec(*spec, record->pid, *process, **cgroup);
+  auto console = ConnectConsoleSocket(flags.console_socket, process->terminal);
+  if (!console.ok()) return Fail(console.status());
+  auto pid = LaunchExec(*spec, record->pid, *process, **cgroup, console->get());
   if (!pid.ok()) return Fail(flags.id + ": " + std::string(pid.status().message()));
   if (!flags.pid_file.empty()) std::ofstream(flags.pid_file) << *pid;
   if (flags.detach) return 0;

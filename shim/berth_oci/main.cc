@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
   exec_cmd->add_option("-c,--cap", exec.caps, "Add a capability");
   exec_cmd->add_flag("--no-new-privs", exec.no_new_privs, "Set no_new_privileges");
   exec_cmd->add_flag("-d,--detach", exec.detach, "Do not wait for the process");
+  exec_cmd->add_flag("-t,--tty", exec.tty, "Give the process a terminal");
+  exec_cmd->add_option("--console-socket", exec.console_socket, "Unix socket for the pty master");
   exec_cmd->add_option("--pid-file", exec.pid_file, "Write the process' pid to this file");
   exec_cmd->prefix_command();  // everything after the id belongs to the command
 

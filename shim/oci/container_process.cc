@@ -24,6 +24,7 @@
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
 #include "shim/oci/child_error.h"
+#include "shim/oci/console.h"
 #include "shim/oci/namespace_plan.h"
 #include "shim/oci/process_plan.h"
 #include "shim/oci/rootfs_plan.h"
@@ -41,9 +42,10 @@ struct ChildContext {
   const NamespacePlan* namespaces;
   bool setup_rootfs;
   bool no_pivot;
-  int sync_read;     // parent says "go" once id maps are written
-  int error_write;   // CLOEXEC: closed by a successful exec
-  int exec_fifo_fd;  // O_PATH, or -1
+  int sync_read;       // parent says "go" once id maps are written
+  int error_write;     // CLOEXEC: closed by a successful exec
+  int exec_fifo_fd;    // O_PATH, or -1
+  int console_socket;  // connected, or -1: with process.terminal, where the pty master goes
 };
 
 int WriteSysctl(const ProcessPlan::Sysctl& sysctl, ChildError* error) {
@@ -165,6 +167,13 @@ int RunChild(const ChildContext& c, ChildError* error) {
     return rc;
   }
   const ProcessPlan& p = *c.process;
+  if (p.terminal) {
+    // After pivot_root: the pty comes from the container's own devpts.
+    rc = SetupConsole(c.console_socket, p.console_rows, p.console_cols,
+                      /*bind_dev_console=*/c.setup_rootfs, error);
+    if (rc < 0) return rc;
+    ::close(c.console_socket);
+  }
   for (const ProcessPlan::Sysctl& sysctl : p.sysctls) {
     if ((rc = WriteSysctl(sysctl, error)) < 0) return rc;
   }
@@ -324,15 +333,16 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
   BERTH_RETURN_IF_ERROR(launched.cgroup->Apply(CgroupResourcesFromSpec(spec.linux_config)));
   BERTH_ASSIGN_OR_RETURN(ProcessPlan process, PlanProcess(spec));
   BERTH_ASSIGN_OR_RETURN(NamespacePlan namespaces, PlanNamespaces(spec));
-  ChildContext context{&rootfs,          &process, &namespaces, namespaces.mount_namespace,
-                       options.no_pivot, -1,       -1,          options.exec_fifo_fd};
+  ChildContext context{
+      &rootfs, &process, &namespaces,          namespaces.mount_namespace, options.no_pivot,
+      -1,      -1,       options.exec_fifo_fd, options.console_socket};
   BERTH_ASSIGN_OR_RETURN(launched.pid, StartChild(context, namespaces, process, *launched.cgroup,
                                                   &launched.exec_errors));
   return launched;
 }
 
 absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, const Process& process,
-                                 Cgroup& cgroup) {
+                                 Cgroup& cgroup, int console_socket) {
   // The container's own spec with its process swapped and every namespace joined
   // through the init; sysctls were the container's to set, once.
   Spec spec = container_spec;
@@ -343,7 +353,8 @@ absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, con
   BERTH_ASSIGN_OR_RETURN(NamespacePlan namespaces, PlanNamespaces(spec));
   RootfsPlan no_rootfs;
   ChildContext context{&no_rootfs,         &plan, &namespaces, /*setup_rootfs=*/false,
-                       /*no_pivot=*/false, -1,    -1,          /*exec_fifo_fd=*/-1};
+                       /*no_pivot=*/false, -1,    -1,          /*exec_fifo_fd=*/-1,
+                       console_socket};
   UniqueFd unused;
   return StartChild(context, namespaces, plan, cgroup, &unused);
 }

@@ -22,6 +22,8 @@ struct LaunchOptions {
   // setup, reports ready (LaunchContainer returns), then blocks opening the fifo for
   // writing until `start` reads it, and only then execs.
   int exec_fifo_fd = -1;
+  // With process.terminal: a connected unix socket the pty's master is sent to.
+  int console_socket = -1;
 };
 
 struct LaunchedContainer {
@@ -38,7 +40,7 @@ struct LaunchedContainer {
 // its namespaces joined, placed in its cgroup, the container spec's limits, seccomp
 // and defaults applied. Returns once the process has been exec'd.
 absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, const Process& process,
-                                 Cgroup& cgroup);
+                                 Cgroup& cgroup, int console_socket = -1);
 
 // Waits on LaunchedContainer::exec_errors: OK once the process was exec'd, else the
 // init's error.

@@ -71,6 +71,11 @@ absl::StatusOr<ProcessPlan> PlanProcess(const Spec& spec) {
     plan.rlimits.push_back({*resource, rlimit{limit.soft, limit.hard}});
   }
   plan.no_new_privileges = process.no_new_privileges;
+  plan.terminal = process.terminal;
+  if (process.console_size.has_value()) {
+    plan.console_rows = static_cast<unsigned short>(process.console_size->height);
+    plan.console_cols = static_cast<unsigned short>(process.console_size->width);
+  }
   if (process.oom_score_adj.has_value()) {
     plan.has_oom_score_adj = true;
     plan.oom_score_adj = *process.oom_score_adj;

@@ -34,6 +34,8 @@ struct ProcessPlan {
   };
   std::vector<Limit> rlimits;
   bool no_new_privileges = false;
+  bool terminal = false;  // stdio is a pty whose master goes to the console socket
+  unsigned short console_rows = 0, console_cols = 0;
   struct Sysctl {
     const char* path;  // /proc/sys/…
     const char* value;

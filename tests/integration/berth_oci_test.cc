@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -406,6 +409,70 @@ TEST_F(BerthOciLifecycleTest, ExecJoinsEveryNamespaceAndTheCgroup) {
   // Killed with the container (a zombie at most, until its new parent reaps it).
   std::string stat = ReadWhole(absl::StrCat("/proc/", exec_pid, "/stat"));
   EXPECT_TRUE(stat.empty() || stat.find(") Z ") != std::string::npos) << stat;
+}
+
+// Accepts one connection on `listener` and receives the fd sent over it (runc's
+// console-socket protocol); -1 after `seconds`.
+int ReceiveFd(int listener, int seconds) {
+  pollfd ready{listener, POLLIN, 0};
+  if (::poll(&ready, 1, seconds * 1000) != 1) return -1;
+  int conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  if (conn < 0) return -1;
+  char name[128];
+  iovec iov{name, sizeof(name)};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  int fd = -1;
+  if (::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0) {
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    if (cmsg != nullptr && cmsg->cmsg_type == SCM_RIGHTS)
+      std::memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+  }
+  ::close(conn);
+  return fd;
+}
+
+TEST_F(BerthOciLifecycleTest, TerminalMasterGoesToTheConsoleSocket) {
+  std::string socket_path = state_ / "console.sock";
+  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+
+  std::string id = UniqueName();
+  oci::Spec spec = BusyboxSpec(
+      {"sh", "-c", "test -t 0 && test -t 1 && echo tty-ok; stty size; readlink /proc/self/fd/0"});
+  spec.process->terminal = true;
+  spec.process->console_size = oci::ConsoleSize{30, 100};
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  RunResult created = Oci({"create", "--bundle", dir_.path(), "--console-socket", socket_path, id});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  int master = ReceiveFd(listener, 10);
+  ::close(listener);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(Oci({"start", id}).exit_code, 0);
+  std::string out;
+  for (;;) {  // until the slave side closes (EIO)
+    pollfd ready{master, POLLIN, 0};
+    if (::poll(&ready, 1, 10000) != 1) break;
+    char buffer[256];
+    ssize_t n = ::read(master, buffer, sizeof(buffer));
+    if (n <= 0) break;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(master);
+  EXPECT_THAT(out, HasSubstr("tty-ok\r\n30 100\r\n/dev/pts/0"));
+  EXPECT_EQ(Oci({"delete", "--force", id}).exit_code, 0);
+
+  // No terminal, or a terminal without a socket: refused, as runc does.
+  RunResult no_socket = Oci({"create", "--bundle", dir_.path(), UniqueName()});
+  EXPECT_THAT(no_socket.err, HasSubstr("a terminal needs --console-socket"));
 }
 
 TEST_F(BerthOciTest, HugeUidIsRejectedBeforeAnythingRuns) {
