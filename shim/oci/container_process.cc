@@ -177,6 +177,13 @@ int RunChild(const ChildContext& c, ChildError* error) {
   for (const ProcessPlan::Sysctl& sysctl : p.sysctls) {
     if ((rc = WriteSysctl(sysctl, error)) < 0) return rc;
   }
+  if (c.setup_rootfs) {
+    int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) return Fail(error, errno, "opening /");
+    rc = FinishRootfs(*c.rootfs, root, LinuxSyscalls(), error);
+    ::close(root);
+    if (rc < 0) return rc;
+  }
   for (const ProcessPlan::Limit& limit : p.rlimits) {
     if (::setrlimit(limit.resource, &limit.value) != 0) return Fail(error, errno, "setrlimit");
   }

@@ -216,17 +216,6 @@ int EnterRoot(const RootfsPlan& plan, int root_fd, bool no_pivot, Syscalls& sys,
   }
   rc = sys.Chdir("/");
   if (rc < 0) return Fail(error, rc, "chdir /");
-  if (plan.readonly_root) {
-    struct statvfs vfs {};
-    unsigned long keep = 0;
-    if (::statvfs("/", &vfs) == 0) {
-      keep |= (vfs.f_flag & ST_NOSUID) ? MS_NOSUID : 0;
-      keep |= (vfs.f_flag & ST_NODEV) ? MS_NODEV : 0;
-      keep |= (vfs.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0;
-    }
-    rc = sys.Mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr);
-    if (rc < 0) return Fail(error, rc, "remounting / read-only");
-  }
   return 0;
 }
 
@@ -321,6 +310,19 @@ int SetupRootfs(const RootfsPlan& plan, bool no_pivot, Syscalls& sys, ChildError
   for (const DeviceNode& node : plan.devices) {
     if ((rc = CreateDevice(root_fd, node, sys, error)) < 0) return rc;
   }
+  if (plan.hostname != nullptr) {
+    rc = sys.Sethostname(plan.hostname, std::strlen(plan.hostname));
+    if (rc < 0) return Fail(error, rc, "sethostname", plan.hostname);
+  }
+  if (plan.domainname != nullptr) {
+    rc = sys.Setdomainname(plan.domainname, std::strlen(plan.domainname));
+    if (rc < 0) return Fail(error, rc, "setdomainname", plan.domainname);
+  }
+  return EnterRoot(plan, root_fd, no_pivot, sys, error);
+}
+
+int FinishRootfs(const RootfsPlan& plan, int root_fd, Syscalls& sys, ChildError* error) {
+  int rc = 0;
   if (!plan.masked_paths.empty()) {
     int devnull = OpenVerifiedDevNull(error);
     if (devnull < 0) return devnull;
@@ -332,15 +334,18 @@ int SetupRootfs(const RootfsPlan& plan, bool no_pivot, Syscalls& sys, ChildError
   for (const char* path : plan.readonly_paths) {
     if ((rc = ReadonlyPath(root_fd, path, sys, error)) < 0) return rc;
   }
-  if (plan.hostname != nullptr) {
-    rc = sys.Sethostname(plan.hostname, std::strlen(plan.hostname));
-    if (rc < 0) return Fail(error, rc, "sethostname", plan.hostname);
+  if (plan.readonly_root) {
+    struct statvfs vfs {};
+    unsigned long keep = 0;
+    if (::statvfs("/", &vfs) == 0) {
+      keep |= (vfs.f_flag & ST_NOSUID) ? MS_NOSUID : 0;
+      keep |= (vfs.f_flag & ST_NODEV) ? MS_NODEV : 0;
+      keep |= (vfs.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0;
+    }
+    rc = sys.Mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr);
+    if (rc < 0) return Fail(error, rc, "remounting / read-only");
   }
-  if (plan.domainname != nullptr) {
-    rc = sys.Setdomainname(plan.domainname, std::strlen(plan.domainname));
-    if (rc < 0) return Fail(error, rc, "setdomainname", plan.domainname);
-  }
-  return EnterRoot(plan, root_fd, no_pivot, sys, error);
+  return 0;
 }
 
 }  // namespace berth::oci

@@ -8,9 +8,15 @@
 
 namespace berth::oci {
 
-// Mounts, devices, masked and read-only paths, hostname, then pivot_root (or chroot
-// when `no_pivot`). Returns 0, or -errno with `error` filled.
+// Mounts, devices, hostname, then pivot_root (or chroot when `no_pivot`). Returns 0, or
+// -errno with `error` filled.
 int SetupRootfs(const RootfsPlan& plan, bool no_pivot, Syscalls& sys, ChildError* error);
+
+// After pivot_root and the sysctls (runc's order: /proc/sys may be read-only later):
+// masked paths (a /dev/null checked to be char 1:3, or an empty read-only tmpfs),
+// read-only paths, and the root remounted read-only when asked. `root_fd` is the
+// container's "/" (resolution stays inside it).
+int FinishRootfs(const RootfsPlan& plan, int root_fd, Syscalls& sys, ChildError* error);
 
 // openat2(root_fd, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): the fd or -errno.
 int OpenInRootRaw(int root_fd, const char* path, int flags, mode_t mode = 0);

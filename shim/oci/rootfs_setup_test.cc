@@ -157,7 +157,10 @@ TEST_F(RootfsSetupTest, MaskedFileIsCoveredByTheNullDevice) {
   RootfsPlan plan = Plan({});
   RecordingSyscalls sys;
   ChildError error;
-  ASSERT_EQ(SetupRootfs(plan, false, sys, &error), 0) << error.message;
+  int root = ::open((dir_ + "/rootfs").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(root, 0);
+  ASSERT_EQ(FinishRootfs(plan, root, sys, &error), 0) << error.message;
+  ::close(root);
   bool masked = false;
   for (const auto& call : sys.calls) {
     masked = masked || (call.flags == MS_BIND && call.target.rfind("/proc/self/fd/", 0) == 0);

@@ -34,6 +34,16 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
+std::string ReadLink(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::read_symlink(path, ec).string();
+}
+
+std::string ReadWhole(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 class BerthOciTest : public ::testing::Test {
  protected:
   void SetUp() override { BERTH_ASSERT_OK(MakeBusyboxRootfs(dir_.path())); }
@@ -366,16 +376,6 @@ TEST_F(BerthOciLifecycleTest, ListAndForceDelete) {
   EXPECT_FALSE(std::filesystem::exists(CgroupDirOf("pids", id)));
 }
 
-std::string ReadLink(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::read_symlink(path, ec).string();
-}
-
-std::string ReadWhole(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 TEST_F(BerthOciLifecycleTest, ExecJoinsEveryNamespaceAndTheCgroup) {
   std::string id = UniqueName();
   BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), BusyboxSpec({"sleep", "60"})));
@@ -473,6 +473,40 @@ TEST_F(BerthOciLifecycleTest, TerminalMasterGoesToTheConsoleSocket) {
   // No terminal, or a terminal without a socket: refused, as runc does.
   RunResult no_socket = Oci({"create", "--bundle", dir_.path(), UniqueName()});
   EXPECT_THAT(no_socket.err, HasSubstr("a terminal needs --console-socket"));
+}
+
+TEST_F(BerthOciTest, SysctlWritesMustReachProcfs) {
+  // A bind mount puts a plain file where the sysctl should be: the write is refused and
+  // the file untouched.
+  TestDir fake;
+  std::filesystem::create_directories(fake / "net/ipv4");
+  std::ofstream(fake / "net/ipv4/ip_forward") << "0";
+  oci::Spec spec = BusyboxSpec({"true"});
+  spec.mounts.push_back({"/proc/sys", "bind", fake.path(), {"rbind"}});
+  spec.linux_config.sysctl["net.ipv4.ip_forward"] = "1";
+  RunResult r = RunBundle(spec);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("sysctl is not on procfs: /proc/sys/net/ipv4/ip_forward"));
+  EXPECT_EQ(ReadWhole(fake / "net/ipv4/ip_forward"), "0");
+
+  // Without the decoy the same sysctl lands in the container's network namespace only.
+  oci::Spec real = BusyboxSpec({"cat", "/proc/sys/net/ipv4/ip_forward"});
+  real.linux_config.sysctl["net.ipv4.ip_forward"] = "1";
+  std::string host_before = ReadWhole("/proc/sys/net/ipv4/ip_forward");
+  RunResult ok = RunBundle(real);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out, "1\n");
+  EXPECT_EQ(ReadWhole("/proc/sys/net/ipv4/ip_forward"), host_before);
+}
+
+TEST_F(BerthOciTest, DevAsALinkIsContainedInTheRoot) {
+  TestDir outside;
+  std::filesystem::remove(dir_ / "rootfs/dev");
+  std::filesystem::create_symlink("/../../../.." + outside.path(), dir_ / "rootfs/dev");
+  RunResult r = RunShell("echo x > /dev/null && echo ok");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "ok\n");
+  EXPECT_TRUE(std::filesystem::is_empty(outside.path()));  // no nodes made outside
 }
 
 TEST_F(BerthOciTest, HugeUidIsRejectedBeforeAnythingRuns) {
