@@ -15,4 +15,8 @@ if [ "$(id -u)" != 0 ]; then
   exit 77
 fi
 dir=$(cd "$(dirname "$test_binary")" && pwd)
-exec "$vm" --timeout 600 --share "$dir" -- "$dir/$(basename "$test_binary")" "$@"
+# The guest sees the host's root read-only but gets fresh tmpfs on /tmp, /run and
+# /var/lib: share what the test needs from there (BERTH_VM_SHARE: e.g. the whole build
+# tree, for tests that run other binaries of it).
+share=${BERTH_VM_SHARE:-$dir}
+exec "$vm" --timeout 600 --share "$share" -- "$dir/$(basename "$test_binary")" "$@"
