@@ -1,0 +1,169 @@
+#include "shim/oci/sealed_exe.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "common/status_matchers.h"
+
+namespace berth::oci {
+namespace {
+
+using ::berth::testing::IsOk;
+using ::berth::testing::IsOkAndHolds;
+
+// A file in the temporary directory holding `text`, removed with the object.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    path_ = (std::getenv("TMPDIR") != nullptr ? std::getenv("TMPDIR") : "/tmp");
+    path_ += "/sealed_exe_test.XXXXXX";
+    fd_.Reset(::mkostemp(path_.data(), O_CLOEXEC));
+    if (fd_) (void)!::write(fd_.get(), text.data(), text.size());
+  }
+  ~TempFile() { ::unlink(path_.c_str()); }
+  int fd() const { return fd_.get(); }
+
+ private:
+  std::string path_;
+  UniqueFd fd_;
+};
+
+TEST(IsSealedMemfdTest, SealedCopyIsRecognisedAndHoldsTheBytes) {
+  TempFile file("#!/bin/true\nsome bytes");
+  ASSERT_TRUE(file.fd() >= 0);
+  absl::StatusOr<UniqueFd> copy = SealedCopy(file.fd(), "sealed-exe-test");
+  ASSERT_THAT(copy, IsOk());
+  EXPECT_THAT(IsSealedMemfd(copy->get()), IsOkAndHolds(true));
+  char buffer[64] = {};
+  ASSERT_EQ(::pread(copy->get(), buffer, sizeof(buffer), 0), 22);
+  EXPECT_STREQ(buffer, "#!/bin/true\nsome bytes");
+  char link[64];
+  std::string proc = "/proc/self/fd/" + std::to_string(copy->get());
+  ssize_t n = ::readlink(proc.c_str(), link, sizeof(link));
+  EXPECT_EQ(std::string(link, n > 0 ? n : 0), "/memfd:sealed-exe-test (deleted)");
+}
+
+TEST(IsSealedMemfdTest, MemfdWithoutEverySealIsNot) {
+  UniqueFd unsealable(::memfd_create("no-sealing", MFD_CLOEXEC));  // born with F_SEAL_SEAL
+  ASSERT_TRUE(unsealable.valid());
+  EXPECT_THAT(IsSealedMemfd(unsealable.get()), IsOkAndHolds(false));
+  UniqueFd partly(::memfd_create("partly", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  ASSERT_TRUE(partly.valid());
+  EXPECT_THAT(IsSealedMemfd(partly.get()), IsOkAndHolds(false));
+  ASSERT_EQ(::fcntl(partly.get(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK), 0);
+  EXPECT_THAT(IsSealedMemfd(partly.get()), IsOkAndHolds(false));
+}
+
+TEST(IsSealedMemfdTest, RegularFilesAreNot) {
+  TempFile file("text");
+  ASSERT_TRUE(file.fd() >= 0);
+  EXPECT_THAT(IsSealedMemfd(file.fd()), IsOkAndHolds(false));
+  UniqueFd self(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(self.valid());
+  EXPECT_THAT(IsSealedMemfd(self.get()), IsOkAndHolds(false));
+}
+
+TEST(IsSealedMemfdTest, ClosedFdIsAnError) { EXPECT_FALSE(IsSealedMemfd(-1).ok()); }
+
+TEST(SealedCopyTest, EveryWayOfWritingIsRefused) {
+  TempFile file("original");
+  ASSERT_TRUE(file.fd() >= 0);
+  absl::StatusOr<UniqueFd> copy = SealedCopy(file.fd(), "sealed-exe-test");
+  ASSERT_THAT(copy, IsOk());
+  int fd = copy->get();
+  errno = 0;
+  EXPECT_EQ(::pwrite(fd, "X", 1, 0), -1);
+  EXPECT_EQ(errno, EPERM);
+  errno = 0;
+  EXPECT_EQ(::ftruncate(fd, 0), -1);
+  EXPECT_EQ(errno, EPERM);
+  errno = 0;
+  EXPECT_EQ(::ftruncate(fd, 4096), -1);
+  EXPECT_EQ(errno, EPERM);
+  errno = 0;
+  EXPECT_EQ(::mmap(nullptr, 8, PROT_WRITE, MAP_SHARED, fd, 0), MAP_FAILED);
+  EXPECT_EQ(errno, EPERM);
+  errno = 0;
+  EXPECT_EQ(::fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), -1);  // the seals are final
+  EXPECT_EQ(errno, EPERM);
+
+  // CVE-2019-5736's move: reopen the file through /proc for writing.
+  std::string proc = "/proc/self/fd/" + std::to_string(fd);
+  errno = 0;
+  EXPECT_EQ(::open(proc.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC), -1);
+  EXPECT_EQ(errno, EPERM);
+  UniqueFd reopened(::open(proc.c_str(), O_RDWR | O_CLOEXEC));
+  if (reopened.valid()) {
+    errno = 0;
+    EXPECT_EQ(::write(reopened.get(), "X", 1), -1);
+    EXPECT_EQ(errno, EPERM);
+  }
+  char buffer[16] = {};
+  EXPECT_EQ(::pread(fd, buffer, sizeof(buffer), 0), 8);
+  EXPECT_STREQ(buffer, "original");
+}
+
+struct HelperResult {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs the helper program with `args` and SEALED_EXE_TEST_VAR=kept in its environment.
+HelperResult RunHelper(const std::vector<std::string>& args) {
+  std::vector<std::string> strings = {SEALED_EXE_TEST_HELPER};
+  strings.insert(strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& s : strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::string var = "SEALED_EXE_TEST_VAR=kept";
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  envp.push_back(var.data());
+  envp.push_back(nullptr);
+
+  HelperResult result;
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return result;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  char buffer[4096];
+  for (ssize_t n; rc == 0 && (n = ::read(out[0], buffer, sizeof(buffer))) > 0;) {
+    result.out.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(out[0]);
+  int status = 0;
+  if (rc == 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  }
+  return result;
+}
+
+TEST(EnsureSealedSelfTest, ReexecutesFromASealedCopyWithTheSameArgsAndEnvironment) {
+  HelperResult r = RunHelper({"one", "two words", ""});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "sealed=1\n"
+            "exe=/memfd:berth-oci (deleted)\n"
+            "comm=oci_sealed_exe_\n"  // its argv[0], as comm holds it (15 bytes)
+            "arg=one\n"
+            "arg=two words\n"
+            "arg=\n"
+            "var=kept\n");
+}
+
+}  // namespace
+}  // namespace berth::oci
