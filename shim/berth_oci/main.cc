@@ -1,9 +1,12 @@
 // berth-oci: a runc-compatible OCI runtime CLI over berth's runtime library.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "shim/berth_oci/commands.h"
 #include "shim/oci/default_spec.h"
+#include "shim/oci/sealed_exe.h"
 #include "shim/oci/spec.h"
 
 namespace berth::oci::cli {
@@ -16,10 +19,49 @@ int Spec(const std::string& bundle, bool rootless) {
   return out ? 0 : Fail("cannot write " + path);
 }
 
+// Whether the command about to run puts a process of this image inside a container:
+// create and run do (the init is this image from clone() to exec(), in the container's
+// pid namespace), exec will. Those run from a sealed copy (CVE-2019-5736); the others
+// never enter a container and skip the copy of the whole binary to stay fast. Found by
+// a scan of argv ahead of the real parse; anything not known to be safe is sealed.
+bool EntersContainer(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const char* arg = argv[i];
+    if (arg[0] == '-') {
+      bool takes_value =
+          !std::strchr(arg, '=') && (!std::strcmp(arg, "--root") || !std::strcmp(arg, "--log") ||
+                                     !std::strcmp(arg, "--log-format"));
+      if (takes_value) ++i;
+      continue;
+    }
+    for (const char* safe :
+         {"start", "state", "kill", "delete", "pause", "resume", "ps", "list", "spec"}) {
+      if (!std::strcmp(arg, safe)) return false;
+    }
+    return true;
+  }
+  return false;  // no command: only help or a usage error follows
+}
+
+// 0 to go on, else the exit code. The guard fails closed where memfd sealing is missing
+// (Linux < 3.17); BERTH_OCI_UNSAFE_NO_SEAL=1 runs from the binary on disk instead.
+int RunSealedOrFail(int argc, char** argv) {
+  if (!EntersContainer(argc, argv)) return 0;
+  const char* unsafe = std::getenv("BERTH_OCI_UNSAFE_NO_SEAL");
+  if (unsafe != nullptr && !std::strcmp(unsafe, "1")) return 0;
+  absl::Status sealed = EnsureSealedSelf(argv);  // returns only when sealed or failed
+  if (sealed.ok()) return 0;
+  return Fail("cannot run from a sealed copy of berth-oci (CVE-2019-5736 guard): " +
+              std::string(sealed.message()) +
+              "; set BERTH_OCI_UNSAFE_NO_SEAL=1 to run without it, unprotected");
+}
+
 }  // namespace berth::oci::cli
 
 int main(int argc, char** argv) {
   using namespace berth::oci::cli;
+  // First, before any parsing or thread: the process may be replaced by its sealed copy.
+  if (int rc = RunSealedOrFail(argc, argv); rc != 0) return rc;
   CLI::App app{"berth-oci: an OCI runtime (runc's command line) built on berth", "berth-oci"};
   app.require_subcommand(1);
   Globals g;
