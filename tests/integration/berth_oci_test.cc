@@ -18,8 +18,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/file_text.h"
 #include "common/status_matchers.h"
 #include "nlohmann/json.hpp"
 #include "shim/oci/capabilities.h"
@@ -507,6 +509,110 @@ TEST_F(BerthOciTest, DevAsALinkIsContainedInTheRoot) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "ok\n");
   EXPECT_TRUE(std::filesystem::is_empty(outside.path()));  // no nodes made outside
+}
+
+// CVE-2019-5736 in a pod's shape: container B joins container A's pid namespace while
+// A is created but not started, so A's init (pid 1 there) is still berth-oci's image.
+// B keeps /proc/1/exe open, waits until no berth-oci process runs (A started, every
+// berth-oci command exited), then writes through what it kept. Everything runs a copy
+// of berth-oci, so that a missing guard damages the copy, never the build's binary.
+class BerthOciSealedExeTest : public BerthOciTest {
+ protected:
+  struct Attack {
+    std::string exe_seen;  // /proc/1/exe as B read it
+    std::string writes;    // what B's writes through its fd did
+    bool copy_changed = false;
+  };
+
+  // Runs the attack against a fresh copy of berth-oci run with `env` ("K=V").
+  Attack RunAttack(const std::vector<std::string>& env) {
+    Attack attack;
+    std::string runtime = bin_ / "berth-oci";
+    std::filesystem::copy_file(BERTH_TEST_BERTH_OCI, runtime);
+    absl::StatusOr<std::string> before = ReadFileText(runtime);
+    if (!before.ok()) return attack;
+    auto oci = [&](std::vector<std::string> args) {
+      args.insert(args.begin(), {runtime, "--root", state_.path()});
+      return RunCommand(args, env);
+    };
+    std::string a = UniqueName(), b = UniqueName();
+    BERTH_EXPECT_OK(WriteBundleConfig(dir_.path(), BusyboxSpec({"sleep", "60"})));
+    absl::Cleanup remove_containers = [&] {
+      for (const std::string& id : {b, a}) {  // with the build's binary: the copy may be gone
+        RunCommand({BERTH_TEST_BERTH_OCI, "--root", state_.path(), "delete", "--force", id});
+      }
+    };
+    RunResult created = oci({"create", "--bundle", dir_.path(), a});
+    EXPECT_EQ(created.exit_code, 0) << created.err;
+    RunResult state = oci({"state", a});
+    if (state.exit_code != 0) return attack;
+    int pid = nlohmann::json::parse(state.out)["pid"].get<int>();
+
+    EXPECT_TRUE(MakeBusyboxRootfs(pod_.path()).ok());
+    oci::Spec spec = BusyboxSpec({"sh", "-c",
+                                  "exec > /out/log 2>&1; readlink /proc/1/exe > /out/exe; "
+                                  "exec 3< /proc/1/exe; touch /out/ready; "
+                                  "while test ! -e /out/go; do sleep 0.05; done; "
+                                  "echo -n PWNED > /proc/self/fd/3 "
+                                  "  && echo trunc=wrote || echo trunc=refused; "
+                                  "echo -n PWNED 1<> /proc/self/fd/3 "
+                                  "  && echo rdwr=wrote || echo rdwr=refused; touch /out/done"});
+    for (oci::Namespace& ns : spec.linux_config.namespaces) {
+      if (ns.type == "pid") ns.path = absl::StrCat("/proc/", pid, "/ns/pid");
+    }
+    spec.mounts.push_back({"/out", "bind", out_.path(), {"rbind"}});
+    EXPECT_TRUE(WriteBundleConfig(pod_.path(), spec).ok());
+    RunResult ran = oci({"run", "--detach", "--bundle", pod_.path(), b});
+    EXPECT_EQ(ran.exit_code, 0) << ran.err;
+    EXPECT_TRUE(WaitFor(out_ / "ready"));
+
+    RunResult started = oci({"start", a});
+    EXPECT_EQ(started.exit_code, 0) << started.err;
+    std::string comm;  // A's init leaves berth-oci's image when it execs sleep
+    for (int i = 0; i < 500 && comm != "sleep"; ++i) {
+      std::ifstream(absl::StrCat("/proc/", pid, "/comm")) >> comm;
+      if (comm != "sleep") ::usleep(10000);
+    }
+    EXPECT_EQ(comm, "sleep");
+    std::ofstream(out_ / "go").flush();
+    EXPECT_TRUE(WaitFor(out_ / "done")) << ReadFileText(out_ / "log").value_or("");
+    attack.exe_seen = ReadFileText(out_ / "exe").value_or("");
+    attack.writes = ReadFileText(out_ / "log").value_or("");
+    std::move(remove_containers).Invoke();
+    attack.copy_changed = ReadFileText(runtime).value_or("") != *before;
+    return attack;
+  }
+
+  static bool WaitFor(const std::string& path) {
+    for (int i = 0; i < 1000; ++i) {
+      if (std::filesystem::exists(path)) return true;
+      ::usleep(10000);
+    }
+    return false;
+  }
+
+  TestDir bin_, state_, pod_, out_;
+};
+
+TEST_F(BerthOciSealedExeTest, ContainerCannotOverwriteTheRuntimeThroughProcExe) {
+  absl::StatusOr<std::string> build_binary = ReadFileText(BERTH_TEST_BERTH_OCI);
+  ASSERT_TRUE(build_binary.ok());
+  Attack attack = RunAttack({});
+  EXPECT_EQ(attack.exe_seen, "/memfd:berth-oci (deleted)\n");
+  // EPERM from the seals (not ETXTBSY: nothing runs the copy any more).
+  EXPECT_EQ(attack.writes,
+            "sh: can't create /proc/self/fd/3: Operation not permitted\ntrunc=refused\n"
+            "sh: write error: Operation not permitted\nrdwr=refused\n");
+  EXPECT_FALSE(attack.copy_changed);
+  EXPECT_EQ(ReadFileText(BERTH_TEST_BERTH_OCI).value_or(""), *build_binary);
+}
+
+// The control: the same attack against an unguarded berth-oci does overwrite it.
+TEST_F(BerthOciSealedExeTest, WithoutTheGuardTheAttackOverwritesTheRuntime) {
+  Attack attack = RunAttack({"BERTH_OCI_UNSAFE_NO_SEAL=1"});
+  EXPECT_EQ(attack.exe_seen, bin_ / "berth-oci\n");
+  EXPECT_EQ(attack.writes, "trunc=wrote\nrdwr=wrote\n");
+  EXPECT_TRUE(attack.copy_changed);
 }
 
 TEST_F(BerthOciTest, HugeUidIsRejectedBeforeAnythingRuns) {
