@@ -160,8 +160,14 @@ NativeArch Native() {
 #endif
 }
 
-Syscall Rule(std::vector<std::string> names, std::string action,
-             std::optional<uint32_t> errno_ret = std::nullopt, std::vector<SyscallArg> args = {}) {
+Syscall Allow(absl::string_view names) {
+  return SyscallRule(absl::StrSplit(names, ' ', absl::SkipEmpty()), "SCMP_ACT_ALLOW");
+}
+
+}  // namespace
+
+Syscall SyscallRule(std::vector<std::string> names, std::string action,
+                    std::optional<uint32_t> errno_ret, std::vector<SyscallArg> args) {
   Syscall rule;
   rule.names = std::move(names);
   rule.action = std::move(action);
@@ -169,12 +175,6 @@ Syscall Rule(std::vector<std::string> names, std::string action,
   rule.args = std::move(args);
   return rule;
 }
-
-Syscall Allow(absl::string_view names) {
-  return Rule(absl::StrSplit(names, ' ', absl::SkipEmpty()), "SCMP_ACT_ALLOW");
-}
-
-}  // namespace
 
 const std::vector<std::string>& DockerDefaultCapabilities() {
   static const auto* caps = new std::vector<std::string>{
@@ -199,23 +199,24 @@ Seccomp DockerDefaultSeccomp(const std::vector<std::string>& capabilities) {
     profile.syscalls.push_back(Allow(group));
   }
   // vsock reaches the host (or the VM's hypervisor) outside the network namespace.
-  profile.syscalls.push_back(Rule({"socket"}, "SCMP_ACT_ALLOW", std::nullopt,
-                                  {SyscallArg{0, AF_VSOCK, 0, "SCMP_CMP_NE"}}));
+  profile.syscalls.push_back(SyscallRule({"socket"}, "SCMP_ACT_ALLOW", std::nullopt,
+                                         {SyscallArg{0, AF_VSOCK, 0, "SCMP_CMP_NE"}}));
   for (uint64_t persona : kPersonas) {
-    profile.syscalls.push_back(Rule({"personality"}, "SCMP_ACT_ALLOW", std::nullopt,
-                                    {SyscallArg{0, persona, 0, "SCMP_CMP_EQ"}}));
+    profile.syscalls.push_back(SyscallRule({"personality"}, "SCMP_ACT_ALLOW", std::nullopt,
+                                           {SyscallArg{0, persona, 0, "SCMP_CMP_EQ"}}));
   }
-  if (!native.syscalls.empty()) profile.syscalls.push_back(Rule(native.syscalls, "SCMP_ACT_ALLOW"));
+  if (!native.syscalls.empty())
+    profile.syscalls.push_back(SyscallRule(native.syscalls, "SCMP_ACT_ALLOW"));
   for (const Guarded& guarded : kGuarded) {
     if (has(guarded.capability)) profile.syscalls.push_back(Allow(guarded.names));
   }
   if (!has("CAP_SYS_ADMIN")) {
     // Threads and processes, but no new namespaces. clone3 passes its flags in memory,
     // where seccomp cannot look: ENOSYS makes libc fall back to clone.
-    profile.syscalls.push_back(
-        Rule({"clone"}, "SCMP_ACT_ALLOW", std::nullopt,
-             {SyscallArg{native.clone_flags_index, kNamespaceFlags, 0, "SCMP_CMP_MASKED_EQ"}}));
-    profile.syscalls.push_back(Rule({"clone3"}, "SCMP_ACT_ERRNO", ENOSYS));
+    profile.syscalls.push_back(SyscallRule(
+        {"clone"}, "SCMP_ACT_ALLOW", std::nullopt,
+        {SyscallArg{native.clone_flags_index, kNamespaceFlags, 0, "SCMP_CMP_MASKED_EQ"}}));
+    profile.syscalls.push_back(SyscallRule({"clone3"}, "SCMP_ACT_ERRNO", ENOSYS));
   }
   return profile;
 }

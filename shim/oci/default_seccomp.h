@@ -2,6 +2,7 @@
 // berth can put in a spec it generates.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ const std::vector<std::string>& DockerDefaultCapabilities();
 // ptrace, …) only with that capability. Architectures: the native one and those it also
 // runs (x86_64: x86 and x32).
 Seccomp DockerDefaultSeccomp(const std::vector<std::string>& capabilities);
+
+// One linux.seccomp.syscalls entry.
+Syscall SyscallRule(std::vector<std::string> names, std::string action,
+                    std::optional<uint32_t> errno_ret = std::nullopt,
+                    std::vector<SyscallArg> args = {});
 
 // The profile for DockerDefaultCapabilities().
 Seccomp DockerDefaultSeccomp();

@@ -28,16 +28,6 @@ using ::berth::testing::IsOk;
 using ::berth::testing::StatusIs;
 using ::testing::HasSubstr;
 
-Syscall Rule(std::vector<std::string> names, std::string action,
-             std::optional<uint32_t> errno_ret = std::nullopt, std::vector<SyscallArg> args = {}) {
-  Syscall rule;
-  rule.names = std::move(names);
-  rule.action = std::move(action);
-  rule.errno_ret = errno_ret;
-  rule.args = std::move(args);
-  return rule;
-}
-
 SyscallArg Arg(uint32_t index, std::string op, uint64_t value, uint64_t value_two = 0) {
   return SyscallArg{index, value, value_two, std::move(op)};
 }
@@ -62,7 +52,7 @@ int RunUnderFilter(const SeccompProgram& program, int (*body)()) {
 Seccomp GetpidFails42() {
   Seccomp spec;
   spec.default_action = "SCMP_ACT_ALLOW";
-  spec.syscalls = {Rule({"getpid"}, "SCMP_ACT_ERRNO", 42)};
+  spec.syscalls = {SyscallRule({"getpid"}, "SCMP_ACT_ERRNO", 42)};
   return spec;
 }
 
@@ -86,8 +76,9 @@ TEST(SeccompTest, ArgumentConditionsSelectTheCall) {
   Seccomp spec;
   spec.default_action = "SCMP_ACT_ERRNO";
   spec.syscalls = {
-      Rule({"exit", "exit_group", "write"}, "SCMP_ACT_ALLOW"),
-      Rule({"personality"}, "SCMP_ACT_ALLOW", std::nullopt, {Arg(0, "SCMP_CMP_EQ", 0xffffffff)}),
+      SyscallRule({"exit", "exit_group", "write"}, "SCMP_ACT_ALLOW"),
+      SyscallRule({"personality"}, "SCMP_ACT_ALLOW", std::nullopt,
+                  {Arg(0, "SCMP_CMP_EQ", 0xffffffff)}),
   };
   absl::StatusOr<SeccompProgram> program = CompileSeccomp(spec);
   ASSERT_THAT(program, IsOk());
@@ -110,9 +101,9 @@ TEST(SeccompTest, MaskedEqualComparesTheMaskedBits) {
   spec.default_action = "SCMP_ACT_ERRNO";
   spec.default_errno_ret = 38;
   spec.syscalls = {
-      Rule({"exit", "exit_group"}, "SCMP_ACT_ALLOW"),
-      Rule({"unshare"}, "SCMP_ACT_ALLOW", std::nullopt,
-           {Arg(0, "SCMP_CMP_MASKED_EQ", CLONE_NEWUSER | CLONE_NEWNET, 0)}),
+      SyscallRule({"exit", "exit_group"}, "SCMP_ACT_ALLOW"),
+      SyscallRule({"unshare"}, "SCMP_ACT_ALLOW", std::nullopt,
+                  {Arg(0, "SCMP_CMP_MASKED_EQ", CLONE_NEWUSER | CLONE_NEWNET, 0)}),
   };
   absl::StatusOr<SeccompProgram> program = CompileSeccomp(spec);
   ASSERT_THAT(program, IsOk());
@@ -128,7 +119,7 @@ TEST(SeccompTest, MaskedEqualComparesTheMaskedBits) {
 TEST(SeccompTest, KillProcessDefaultKillsWithSigsys) {
   Seccomp spec;
   spec.default_action = "SCMP_ACT_KILL_PROCESS";
-  spec.syscalls = {Rule({"exit", "exit_group"}, "SCMP_ACT_ALLOW")};
+  spec.syscalls = {SyscallRule({"exit", "exit_group"}, "SCMP_ACT_ALLOW")};
   absl::StatusOr<SeccompProgram> program = CompileSeccomp(spec);
   ASSERT_THAT(program, IsOk());
   int status = RunUnderFilter(*program, [] {
@@ -156,8 +147,9 @@ TEST(SeccompTest, RepeatedArgumentIndexMatchesAnyCondition) {
   // Two conditions on arg 0 cannot share a rule; each becomes its own (runc's rule).
   Seccomp spec;
   spec.default_action = "SCMP_ACT_ALLOW";
-  spec.syscalls = {Rule({"getpriority"}, "SCMP_ACT_ERRNO", 42,
-                        {Arg(0, "SCMP_CMP_EQ", PRIO_PGRP), Arg(0, "SCMP_CMP_EQ", PRIO_USER)})};
+  spec.syscalls = {
+      SyscallRule({"getpriority"}, "SCMP_ACT_ERRNO", 42,
+                  {Arg(0, "SCMP_CMP_EQ", PRIO_PGRP), Arg(0, "SCMP_CMP_EQ", PRIO_USER)})};
   absl::StatusOr<SeccompProgram> program = CompileSeccomp(spec);
   ASSERT_THAT(program, IsOk());
   int status = RunUnderFilter(*program, [] {
@@ -175,7 +167,7 @@ TEST(SeccompTest, NotifyMakesAListener) {
   Seccomp spec;
   spec.default_action = "SCMP_ACT_ALLOW";
   spec.listener_path = "/run/listener.sock";
-  spec.syscalls = {Rule({"getppid"}, "SCMP_ACT_NOTIFY")};
+  spec.syscalls = {SyscallRule({"getppid"}, "SCMP_ACT_NOTIFY")};
   absl::StatusOr<SeccompProgram> program = CompileSeccomp(spec);
   ASSERT_THAT(program, IsOk());
   EXPECT_TRUE(program->notify);
@@ -229,7 +221,7 @@ TEST(SeccompTest, DockerDefaultProfileDeniesNamespacesAndMounts) {
 
 TEST(SeccompTest, BadFieldsAreNamed) {
   Seccomp spec = GetpidFails42();
-  spec.syscalls.push_back(Rule({"getppid"}, "SCMP_ACT_MAYBE"));
+  spec.syscalls.push_back(SyscallRule({"getppid"}, "SCMP_ACT_MAYBE"));
   EXPECT_THAT(CompileSeccomp(spec),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("linux.seccomp.syscalls[1].action: unknown seccomp action "

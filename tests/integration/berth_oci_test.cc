@@ -168,15 +168,6 @@ TEST_F(BerthOciTest, CwdThroughALeakedFdCannotLeaveTheRoot) {
                                       HasSubstr("chdir to cwd")));
 }
 
-oci::Syscall SeccompRule(std::vector<std::string> names, std::string action,
-                         std::optional<uint32_t> errno_ret = std::nullopt) {
-  oci::Syscall rule;
-  rule.names = std::move(names);
-  rule.action = std::move(action);
-  rule.errno_ret = errno_ret;
-  return rule;
-}
-
 // A filter that only makes mkdir fail, installed right before exec (no_new_privs) or
 // before the identity change (without).
 TEST_F(BerthOciTest, SeccompErrnoRuleFailsOnlyItsSyscall) {
@@ -186,7 +177,7 @@ TEST_F(BerthOciTest, SeccompErrnoRuleFailsOnlyItsSyscall) {
     oci::Seccomp& seccomp = spec.linux_config.seccomp.emplace();
     seccomp.default_action = "SCMP_ACT_ALLOW";
     seccomp.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
-    seccomp.syscalls = {SeccompRule({"mkdir", "mkdirat"}, "SCMP_ACT_ERRNO", EPERM)};
+    seccomp.syscalls = {oci::SyscallRule({"mkdir", "mkdirat"}, "SCMP_ACT_ERRNO", EPERM)};
     RunResult r = RunBundle(spec);
     ASSERT_EQ(r.exit_code, 0) << no_new_privileges << r.err;
     EXPECT_EQ(r.out, "status=1\nok\n") << no_new_privileges;
@@ -199,7 +190,7 @@ TEST_F(BerthOciTest, SeccompAllowListWithoutExecveFailsTheExec) {
   oci::Spec spec = BusyboxSpec({"sh", "-c", "echo never"});
   oci::Seccomp& seccomp = spec.linux_config.seccomp.emplace();
   seccomp.default_action = "SCMP_ACT_ERRNO";
-  seccomp.syscalls = {SeccompRule({"write", "exit", "exit_group"}, "SCMP_ACT_ALLOW")};
+  seccomp.syscalls = {oci::SyscallRule({"write", "exit", "exit_group"}, "SCMP_ACT_ALLOW")};
   RunResult r = RunBundle(spec);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(r.out, "");
@@ -211,7 +202,7 @@ TEST_F(BerthOciTest, SeccompUnknownActionIsRejectedBeforeAnythingRuns) {
   oci::Spec spec = BusyboxSpec({"true"});
   oci::Seccomp& seccomp = spec.linux_config.seccomp.emplace();
   seccomp.default_action = "SCMP_ACT_ALLOW";
-  seccomp.syscalls = {SeccompRule({"mkdir"}, "SCMP_ACT_SOMETIMES")};
+  seccomp.syscalls = {oci::SyscallRule({"mkdir"}, "SCMP_ACT_SOMETIMES")};
   RunResult r = RunBundle(spec);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.err, HasSubstr("linux.seccomp.syscalls[0].action"));

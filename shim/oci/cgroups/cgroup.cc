@@ -1,6 +1,7 @@
 #include "shim/oci/cgroups/cgroup.h"
 
 #include "common/status_macros.h"
+#include "shim/oci/cgroups/cgroup_fs.h"
 #include "shim/oci/cgroups/cgroup_path.h"
 #include "shim/oci/cgroups/cgroup_variants.h"
 
@@ -43,6 +44,16 @@ absl::StatusOr<std::unique_ptr<Cgroup>> CreateCgroup(const std::string& cgroups_
 absl::StatusOr<std::unique_ptr<Cgroup>> OpenCgroup(const std::string& cgroups_path,
                                                    const CgroupLayout& layout) {
   return Make(cgroups_path, layout, /*create=*/false);
+}
+
+absl::Status SignalAllProcesses(Cgroup& cgroup, int signal, bool freeze) {
+  if (freeze) BERTH_RETURN_IF_ERROR(cgroup.Freeze());
+  absl::Status sent = cgroupfs::SignalAll(cgroup.Pids(), signal);
+  if (freeze) {
+    absl::Status thawed = cgroup.Thaw();
+    if (sent.ok()) sent = thawed;
+  }
+  return sent;
 }
 
 }  // namespace berth::oci

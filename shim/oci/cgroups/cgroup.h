@@ -95,6 +95,10 @@ class Cgroup {
   virtual void Release() = 0;
 };
 
+// Signals every process of `cgroup`; with `freeze`, inside a freeze so that nothing forks
+// out of reach between listing and signalling. (For the implementations' Kill.)
+absl::Status SignalAllProcesses(Cgroup& cgroup, int signal, bool freeze);
+
 // Creates the cgroup named by an OCI linux.cgroupsPath:
 //  - "/a/b": used as is under every hierarchy;
 //  - "a/b": nested under this process' own cgroup in each hierarchy (layout.*own_path);

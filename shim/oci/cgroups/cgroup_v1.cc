@@ -185,14 +185,7 @@ class V1Cgroup final : public Cgroup {
 
   absl::Status Kill(int signal) override {
     // Frozen processes cannot fork a new one between reading the list and the signal.
-    bool freeze = signal == SIGKILL && !Dir("freezer").empty();
-    if (freeze) BERTH_RETURN_IF_ERROR(Freeze());
-    absl::Status sent = cgroupfs::SignalAll(Pids(), signal);
-    if (freeze) {
-      absl::Status thawed = Thaw();
-      if (sent.ok()) sent = thawed;
-    }
-    return sent;
+    return SignalAllProcesses(*this, signal, signal == SIGKILL && !Dir("freezer").empty());
   }
 
   absl::Status Destroy() override {

@@ -195,14 +195,7 @@ class V2Cgroup final : public Cgroup {
     if (signal == SIGKILL && Exists(dir_ + "/cgroup.kill")) {
       return WriteFile(dir_ + "/cgroup.kill", "1");  // Linux 5.14: the kernel does it all
     }
-    bool freeze = signal == SIGKILL && Exists(FreezeFile());
-    if (freeze) BERTH_RETURN_IF_ERROR(Freeze());
-    absl::Status sent = cgroupfs::SignalAll(Pids(), signal);
-    if (freeze) {
-      absl::Status thawed = Thaw();
-      if (sent.ok()) sent = thawed;
-    }
-    return sent;
+    return SignalAllProcesses(*this, signal, signal == SIGKILL && Exists(FreezeFile()));
   }
 
   absl::Status Destroy() override {
