@@ -22,7 +22,8 @@ struct CreateFlags {
   std::string console_socket;
   bool no_pivot = false;
   bool no_new_keyring = false;  // berth never makes a session keyring: nothing to skip
-  bool detach = false;          // run only
+  unsigned preserve_fds = 0;
+  bool detach = false;  // run only
 };
 
 struct ExecFlags {

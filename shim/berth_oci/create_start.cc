@@ -68,6 +68,7 @@ absl::StatusOr<Created> CreateContainer(const Globals& g, const CreateFlags& fla
   if (!console.ok()) return release(console.status());
   LaunchOptions options;
   options.console_socket = console->get();
+  options.preserve_fds = flags.preserve_fds;
   options.container_id = flags.id;
   options.no_pivot = flags.no_pivot;
   options.exec_fifo_fd = fifo.get();

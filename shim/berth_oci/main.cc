@@ -79,6 +79,8 @@ int main(int argc, char** argv) {
     cmd->add_option("--pid-file", create.pid_file, "Write the init's pid to this file");
     cmd->add_option("--console-socket", create.console_socket, "Unix socket for the pty master");
     cmd->add_flag("--no-pivot", create.no_pivot, "Use chroot instead of pivot_root");
+    cmd->add_option("--preserve-fds", create.preserve_fds,
+                    "Pass this many fds after stdio (3, 4, …) to the process");
     cmd->add_flag("--no-new-keyring", create.no_new_keyring,
                   "Accepted; berth never creates a session keyring");
   };

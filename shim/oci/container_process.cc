@@ -42,10 +42,11 @@ struct ChildContext {
   const NamespacePlan* namespaces;
   bool setup_rootfs;
   bool no_pivot;
-  int sync_read;       // parent says "go" once id maps are written
-  int error_write;     // CLOEXEC: closed by a successful exec
-  int exec_fifo_fd;    // O_PATH, or -1
-  int console_socket;  // connected, or -1: with process.terminal, where the pty master goes
+  int sync_read;              // parent says "go" once id maps are written
+  int error_write;            // CLOEXEC: closed by a successful exec
+  int exec_fifo_fd;           // O_PATH, or -1
+  int console_socket;         // connected, or -1: with process.terminal, where the pty master goes
+  unsigned preserve_fds = 0;  // fds 3 .. 3+n-1 stay open across exec (runc's --preserve-fds)
 };
 
 int WriteSysctl(const ProcessPlan::Sysctl& sysctl, ChildError* error) {
@@ -209,7 +210,7 @@ int RunChild(const ChildContext& c, ChildError* error) {
   }
   // Nothing of the runtime's is inherited past exec but stdio (and the error pipe,
   // which is CLOEXEC and tells the parent the exec happened).
-  if (::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0) {
+  if (::syscall(SYS_close_range, 3u + c.preserve_fds, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0) {
     return Fail(error, errno, "close_range");
   }
   char executable[PATH_MAX];
@@ -342,7 +343,7 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
   BERTH_ASSIGN_OR_RETURN(NamespacePlan namespaces, PlanNamespaces(spec));
   ChildContext context{
       &rootfs, &process, &namespaces,          namespaces.mount_namespace, options.no_pivot,
-      -1,      -1,       options.exec_fifo_fd, options.console_socket};
+      -1,      -1,       options.exec_fifo_fd, options.console_socket,     options.preserve_fds};
   BERTH_ASSIGN_OR_RETURN(launched.pid, StartChild(context, namespaces, process, *launched.cgroup,
                                                   &launched.exec_errors));
   return launched;

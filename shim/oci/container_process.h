@@ -24,6 +24,8 @@ struct LaunchOptions {
   int exec_fifo_fd = -1;
   // With process.terminal: a connected unix socket the pty's master is sent to.
   int console_socket = -1;
+  // runc's --preserve-fds: the caller's fds 3 .. 3+n-1 are passed to the process.
+  unsigned preserve_fds = 0;
 };
 
 struct LaunchedContainer {

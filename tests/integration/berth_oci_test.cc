@@ -606,6 +606,26 @@ TEST_F(BerthOciSealedExeTest, WithoutTheGuardTheAttackOverwritesTheRuntime) {
   EXPECT_TRUE(attack.copy_changed);
 }
 
+TEST_F(BerthOciTest, PreservedFdsReachTheProcessAndNoOthers) {
+  BERTH_ASSERT_OK(WriteBundleConfig(
+      dir_.path(), BusyboxSpec({"sh", "-c", "echo via-fd3 >&3 && echo wrote || echo no-fd3"})));
+  std::string sink = dir_ / "fd3.out";
+  auto run_with_fd3 = [&](const std::string& extra) {
+    // The shell puts a host file at fd 3 of berth-oci, as a caller passing fds would.
+    return RunCommand({"/bin/sh", "-c",
+                       absl::StrCat("exec 3>", sink, "; exec ", BERTH_TEST_BERTH_OCI, " run ",
+                                    extra, " --bundle ", dir_.path(), " ", UniqueName())});
+  };
+  RunResult passed = run_with_fd3("--preserve-fds 1");
+  ASSERT_EQ(passed.exit_code, 0) << passed.err;
+  EXPECT_EQ(passed.out, "wrote\n");
+  EXPECT_EQ(ReadWhole(sink), "via-fd3\n");
+
+  RunResult closed = run_with_fd3("");
+  ASSERT_EQ(closed.exit_code, 0) << closed.err;
+  EXPECT_EQ(closed.out, "no-fd3\n");  // not inherited without --preserve-fds
+}
+
 TEST_F(BerthOciTest, HugeUidIsRejectedBeforeAnythingRuns) {
   std::string config = oci::SerializeSpec(BusyboxSpec({"true"}));
   size_t at = config.find("\"uid\": 0");
