@@ -66,6 +66,13 @@ int Fail(const absl::Status& status);
 // with process.terminal, and required then); an invalid fd when there is no terminal.
 absl::StatusOr<UniqueFd> ConnectConsoleSocket(const std::string& path, bool terminal);
 
+// The state JSON a hook reads on stdin, with `status` as the hook's moment has it.
+std::string HookState(const ContainerRecord& record, ContainerStatus status);
+
+// Runs a lifecycle's hooks from the spec saved at create; a failure is an error.
+absl::Status RunSavedHooks(const Globals& g, const ContainerRecord& record, ContainerStatus status,
+                           const std::string& phase);
+
 // "KILL", "SIGKILL" or "9".
 absl::StatusOr<int> ParseSignal(const std::string& text);
 

@@ -86,6 +86,10 @@ int Delete(const Globals& g, const std::string& id, bool force) {
     (void)(*cgroup)->Kill(SIGKILL);
     if (auto s = (*cgroup)->Destroy(); !s.ok()) return Fail(s);
   }
+  // poststop failures are warnings: the container is gone either way (runtime-spec).
+  if (auto s = RunSavedHooks(g, *record, ContainerStatus::kStopped, "poststop"); !s.ok()) {
+    Fail("warning: " + std::string(s.message()));
+  }
   auto removed = store.Remove(id);
   return removed.ok() ? 0 : Fail(removed);
 }

@@ -15,6 +15,7 @@
 #include "common/unique_fd.h"
 #include "shim/berth_oci/commands.h"
 #include "shim/oci/container_process.h"
+#include "shim/oci/hooks.h"
 #include "shim/oci/spec.h"
 
 namespace berth::oci::cli {
@@ -69,6 +70,20 @@ absl::StatusOr<Created> CreateContainer(const Globals& g, const CreateFlags& fla
   LaunchOptions options;
   options.console_socket = console->get();
   options.preserve_fds = flags.preserve_fds;
+  const Hooks& hooks = spec->hooks;
+  if (!hooks.prestart.empty() || !hooks.create_runtime.empty() || !hooks.create_container.empty()) {
+    options.before_pivot = [&](pid_t pid) -> absl::Status {
+      ContainerRecord creating;
+      creating.id = flags.id;
+      creating.pid = pid;
+      creating.bundle = bundle;
+      creating.annotations = spec->annotations;
+      std::string state = HookState(creating, ContainerStatus::kCreating);
+      if (auto s = RunHooks(hooks.prestart, "prestart", state); !s.ok()) return s;
+      if (auto s = RunHooks(hooks.create_runtime, "createRuntime", state); !s.ok()) return s;
+      return RunHooks(hooks.create_container, "createContainer", state, /*join_pid=*/pid);
+    };
+  }
   options.container_id = flags.id;
   options.no_pivot = flags.no_pivot;
   options.exec_fifo_fd = fifo.get();
@@ -113,6 +128,10 @@ int Start(const Globals& g, const std::string& id) {
   if (store.StatusOf(*record) != ContainerStatus::kCreated) {
     return Fail("cannot start a container that is not created: " + id);
   }
+  if (auto s = RunSavedHooks(g, *record, ContainerStatus::kCreated, "startContainer"); !s.ok()) {
+    Kill(g, id, "KILL", /*all=*/true);
+    return Fail(s);
+  }
   // Opening the fifo for reading lets the init (blocked opening it for writing) write
   // its byte and exec. Non-blocking, so that an init that died is noticed.
   UniqueFd fifo(::open(store.FifoPath(id).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
@@ -128,7 +147,35 @@ int Start(const Globals& g, const std::string& id) {
     }
   }
   ::unlink(store.FifoPath(id).c_str());
+  // poststart failures are warnings: the container runs on (runtime-spec).
+  if (auto s = RunSavedHooks(g, *record, ContainerStatus::kRunning, "poststart"); !s.ok()) {
+    Fail("warning: " + std::string(s.message()));
+  }
   return 0;
+}
+
+std::string HookState(const ContainerRecord& record, ContainerStatus status) {
+  oci::State state;
+  state.oci_version = std::string(kOciVersion);
+  state.id = record.id;
+  state.status = status;
+  state.pid = status == ContainerStatus::kStopped ? 0 : record.pid;
+  state.bundle = record.bundle;
+  state.annotations = record.annotations;
+  return state.ToJson();
+}
+
+absl::Status RunSavedHooks(const Globals& g, const ContainerRecord& record, ContainerStatus status,
+                           const std::string& phase) {
+  auto spec = LoadSpec(g.store().Dir(record.id));
+  if (!spec.ok()) return spec.status();
+  const Hooks& hooks = spec->hooks;
+  const std::vector<Hook>& list = phase == "startContainer" ? hooks.start_container
+                                  : phase == "poststart"    ? hooks.poststart
+                                                            : hooks.poststop;
+  // startContainer runs in the container's namespaces, the others in the runtime's.
+  pid_t join = phase == "startContainer" ? record.pid : 0;
+  return RunHooks(list, phase, HookState(record, status), join);
 }
 
 int Run(const Globals& g, const CreateFlags& flags) {

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -47,7 +48,24 @@ struct ChildContext {
   int exec_fifo_fd;           // O_PATH, or -1
   int console_socket;         // connected, or -1: with process.terminal, where the pty master goes
   unsigned preserve_fds = 0;  // fds 3 .. 3+n-1 stay open across exec (runc's --preserve-fds)
+  bool pause_before_pivot = false;  // let the parent run hooks once the mounts are made
 };
+
+constexpr char kHooksMarker[] = "hooks";
+
+// Tells the parent the mounts are made (a record with error 0 and kHooksMarker) and
+// waits for its byte on the sync pipe.
+int PauseForHooks(void* arg, ChildError* error) {
+  const ChildContext& c = *static_cast<const ChildContext*>(arg);
+  ChildError marker;
+  std::memcpy(marker.message, kHooksMarker, sizeof(kHooksMarker));
+  if (::write(c.error_write, &marker, sizeof(marker)) != sizeof(marker)) {
+    return Fail(error, errno, "reporting the mounts made");
+  }
+  char go = 0;
+  if (::read(c.sync_read, &go, 1) != 1) return Fail(error, EPIPE, "waiting for the hooks");
+  return 0;
+}
 
 int WriteSysctl(const ProcessPlan::Sysctl& sysctl, ChildError* error) {
   int fd = ::open(sysctl.path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -148,7 +166,6 @@ int FindExecutable(const ProcessPlan& p, char* out, size_t size, ChildError* err
 int RunChild(const ChildContext& c, ChildError* error) {
   char go = 0;
   if (::read(c.sync_read, &go, 1) != 1) return Fail(error, EPIPE, "waiting for the parent");
-  ::close(c.sync_read);
   for (const NamespacePlan::Join& join : c.namespaces->joins) {
     if (join.nstype == CLONE_NEWPID) continue;  // joined by the parent before clone()
     if (::setns(join.fd, join.nstype) != 0) return Fail(error, errno, "setns", join.path);
@@ -164,9 +181,13 @@ int RunChild(const ChildContext& c, ChildError* error) {
   }
   if (::setsid() < 0) return Fail(error, errno, "setsid");
   int rc = 0;
-  if (c.setup_rootfs && (rc = SetupRootfs(*c.rootfs, c.no_pivot, LinuxSyscalls(), error)) < 0) {
+  BeforePivot before_pivot;
+  if (c.pause_before_pivot) before_pivot = {PauseForHooks, const_cast<ChildContext*>(&c)};
+  if (c.setup_rootfs &&
+      (rc = SetupRootfs(*c.rootfs, c.no_pivot, LinuxSyscalls(), error, before_pivot)) < 0) {
     return rc;
   }
+  ::close(c.sync_read);
   const ProcessPlan& p = *c.process;
   if (p.terminal) {
     // After pivot_root: the pty comes from the container's own devpts.
@@ -274,8 +295,9 @@ namespace {
 // oom_score_adj, lets it go, and waits until it has exec'd (or, with an exec fifo, is
 // ready: then `exec_errors` gets the error pipe's read end).
 absl::StatusOr<pid_t> StartChild(ChildContext context, const NamespacePlan& namespaces,
-                                 const ProcessPlan& process, Cgroup& cgroup,
-                                 UniqueFd* exec_errors) {
+                                 const ProcessPlan& process, Cgroup& cgroup, UniqueFd* exec_errors,
+                                 const std::function<absl::Status(pid_t)>& before_pivot = {}) {
+  context.pause_before_pivot = static_cast<bool>(before_pivot);
   BERTH_RETURN_IF_ERROR(namespaces.EnterPidNamespace());
   int sync[2], errors[2];
   if (::pipe2(sync, O_CLOEXEC) != 0 || ::pipe2(errors, O_CLOEXEC) != 0) {
@@ -312,6 +334,14 @@ absl::StatusOr<pid_t> StartChild(ChildContext context, const NamespacePlan& name
   }
   ChildError error;
   ssize_t n = ::read(error_read.get(), &error, sizeof(error));
+  if (before_pivot && n == static_cast<ssize_t>(sizeof(error)) && error.error == 0 &&
+      std::strcmp(error.message, kHooksMarker) == 0) {
+    if (auto s = before_pivot(pid); !s.ok()) return abandon(s);
+    if (::write(sync_write.get(), &go, 1) != 1) {
+      return abandon(absl::InternalError("cannot resume the container's process"));
+    }
+    n = ::read(error_read.get(), &error, sizeof(error));
+  }
   // EOF: the error pipe closed on exec. An all-zero record: ready, waiting on the fifo.
   if (n == 0 ||
       (n == static_cast<ssize_t>(sizeof(error)) && error.error == 0 && context.exec_fifo_fd >= 0)) {
@@ -345,7 +375,7 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
       &rootfs, &process, &namespaces,          namespaces.mount_namespace, options.no_pivot,
       -1,      -1,       options.exec_fifo_fd, options.console_socket,     options.preserve_fds};
   BERTH_ASSIGN_OR_RETURN(launched.pid, StartChild(context, namespaces, process, *launched.cgroup,
-                                                  &launched.exec_errors));
+                                                  &launched.exec_errors, options.before_pivot));
   return launched;
 }
 

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,10 @@ struct LaunchOptions {
   int console_socket = -1;
   // runc's --preserve-fds: the caller's fds 3 .. 3+n-1 are passed to the process.
   unsigned preserve_fds = 0;
+  // Run by the parent once the init has made its mounts and before its pivot_root, with
+  // the init's pid (prestart, createRuntime and createContainer hooks); an error stops
+  // the launch.
+  std::function<absl::Status(pid_t)> before_pivot;
 };
 
 struct LaunchedContainer {

@@ -294,7 +294,8 @@ int MkdirAllInRootRaw(int root_fd, const char* path, mode_t mode) {
   return MkdirAllInRootDepth(root_fd, path, mode, 0);
 }
 
-int SetupRootfs(const RootfsPlan& plan, bool no_pivot, Syscalls& sys, ChildError* error) {
+int SetupRootfs(const RootfsPlan& plan, bool no_pivot, Syscalls& sys, ChildError* error,
+                BeforePivot before_pivot) {
   int rc = sys.Mount(nullptr, "/", nullptr, plan.rootfs_propagation, nullptr);
   if (rc < 0) return Fail(error, rc, "setting root propagation");
   rc = sys.Mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, nullptr);
@@ -317,6 +318,9 @@ int SetupRootfs(const RootfsPlan& plan, bool no_pivot, Syscalls& sys, ChildError
   if (plan.domainname != nullptr) {
     rc = sys.Setdomainname(plan.domainname, std::strlen(plan.domainname));
     if (rc < 0) return Fail(error, rc, "setdomainname", plan.domainname);
+  }
+  if (before_pivot.call != nullptr && (rc = before_pivot.call(before_pivot.arg, error)) < 0) {
+    return rc;
   }
   return EnterRoot(plan, root_fd, no_pivot, sys, error);
 }

@@ -8,9 +8,17 @@
 
 namespace berth::oci {
 
+// Called once the mounts are made and before pivot_root (the createRuntime and
+// createContainer hooks' moment); returns 0 or -errno. Must not allocate.
+struct BeforePivot {
+  int (*call)(void* arg, ChildError* error) = nullptr;
+  void* arg = nullptr;
+};
+
 // Mounts, devices, hostname, then pivot_root (or chroot when `no_pivot`). Returns 0, or
 // -errno with `error` filled.
-int SetupRootfs(const RootfsPlan& plan, bool no_pivot, Syscalls& sys, ChildError* error);
+int SetupRootfs(const RootfsPlan& plan, bool no_pivot, Syscalls& sys, ChildError* error,
+                BeforePivot before_pivot = {});
 
 // After pivot_root and the sysctls (runc's order: /proc/sys may be read-only later):
 // masked paths (a /dev/null checked to be char 1:3, or an empty read-only tmpfs),

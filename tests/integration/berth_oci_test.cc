@@ -626,6 +626,67 @@ TEST_F(BerthOciTest, PreservedFdsReachTheProcessAndNoOthers) {
   EXPECT_EQ(closed.out, "no-fd3\n");  // not inherited without --preserve-fds
 }
 
+oci::Hook ShellHook(const std::string& script, std::optional<int> timeout = std::nullopt) {
+  oci::Hook hook;
+  hook.path = "/bin/sh";
+  hook.args = {"sh", "-c", script};
+  hook.env = {"PATH=/usr/bin:/bin"};
+  hook.timeout = timeout;
+  return hook;
+}
+
+TEST_F(BerthOciLifecycleTest, HooksRunAtTheirMomentsWithTheState) {
+  TestDir out;
+  std::string id = UniqueName();
+  oci::Spec spec = BusyboxSpec({"sh", "-c", "echo main"});
+  spec.mounts.push_back({"/hookout", "bind", out.path(), {"rbind"}});
+  spec.hooks.create_runtime = {ShellHook("cat > " + (out / "createRuntime.json"))};
+  // In the container's namespaces, before pivot_root: the host's paths, its hostname.
+  spec.hooks.create_container = {
+      ShellHook("cat > " + (out / "createContainer.json") + "; hostname > " + (out / "cc-host"))};
+  // In the container after pivot_root: the container's own /bin/sh and mounts.
+  spec.hooks.start_container = {ShellHook("cat > /hookout/startContainer.json")};
+  spec.hooks.poststart = {ShellHook("cat > " + (out / "poststart.json"))};
+  spec.hooks.poststop = {ShellHook("cat > " + (out / "poststop.json"))};
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  RunResult r = Oci({"run", "--bundle", dir_.path(), id});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "main\n");
+  const std::pair<const char*, const char*> kWant[] = {{"createRuntime", "creating"},
+                                                       {"createContainer", "creating"},
+                                                       {"startContainer", "created"},
+                                                       {"poststart", "running"},
+                                                       {"poststop", "stopped"}};
+  for (const auto& [phase, status] : kWant) {
+    std::string text = ReadWhole(out / (std::string(phase) + ".json"));
+    ASSERT_FALSE(text.empty()) << phase;
+    auto state = nlohmann::json::parse(text);
+    EXPECT_EQ(state["id"], id) << phase;
+    EXPECT_EQ(state["status"], status) << phase;
+    EXPECT_EQ(state["bundle"], dir_.path()) << phase;
+  }
+  EXPECT_EQ(ReadWhole(out / "cc-host"), "berth-test\n");
+}
+
+TEST_F(BerthOciLifecycleTest, FailingOrSlowCreateHooksStopTheCreate) {
+  oci::Spec spec = BusyboxSpec({"true"});
+  spec.hooks.create_runtime = {ShellHook("exit 3")};
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  std::string id = UniqueName();
+  RunResult failed = Oci({"create", "--bundle", dir_.path(), id});
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_THAT(failed.err, HasSubstr("createRuntime hook /bin/sh exited with 3"));
+  EXPECT_EQ(Oci({"list", "-q"}).out, "");
+  EXPECT_FALSE(std::filesystem::exists(CgroupDirOf("pids", id)));
+
+  spec.hooks.create_runtime = {ShellHook("sleep 5", /*timeout=*/1)};
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  RunResult slow = Oci({"create", "--bundle", dir_.path(), UniqueName()});
+  EXPECT_EQ(slow.exit_code, 1);
+  EXPECT_THAT(slow.err, HasSubstr("createRuntime hook /bin/sh timed out after 1s"));
+  EXPECT_EQ(Oci({"list", "-q"}).out, "");
+}
+
 TEST_F(BerthOciTest, HugeUidIsRejectedBeforeAnythingRuns) {
   std::string config = oci::SerializeSpec(BusyboxSpec({"true"}));
   size_t at = config.find("\"uid\": 0");
