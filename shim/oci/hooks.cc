@@ -10,17 +10,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/argv.h"
 #include "common/unique_fd.h"
 
 namespace berth::oci {
 namespace {
-
-std::vector<char*> CStrings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
 
 // The namespaces a hook joins, opened by the parent (user first, as setns needs).
 std::vector<UniqueFd> OpenNamespaces(pid_t pid) {
@@ -44,8 +38,8 @@ absl::Status RunHook(const Hook& hook, absl::string_view phase, const std::strin
                      pid_t join_pid) {
   std::vector<std::string> args =
       hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
-  std::vector<char*> argv = CStrings(args);
-  std::vector<char*> envp = CStrings(hook.env);
+  std::vector<char*> argv = ArgvPointers(args);
+  std::vector<char*> envp = ArgvPointers(hook.env);
   std::vector<UniqueFd> namespaces;
   if (join_pid > 0) namespaces = OpenNamespaces(join_pid);
   int in[2];

@@ -10,17 +10,12 @@
 #include <cstring>
 #include <thread>
 
+#include "common/argv.h"
+
 extern char** environ;
 
 namespace berth::testing {
 namespace {
-
-std::vector<char*> CStrings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
 
 std::vector<std::string> MergedEnv(const std::vector<std::string>& extra) {
   std::vector<std::string> env;
@@ -49,8 +44,8 @@ RunResult RunCommand(const std::vector<std::string>& argv, const std::vector<std
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   std::vector<std::string> full_env = MergedEnv(env);
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, CStrings(argv).data(),
-                         CStrings(full_env).data());
+  int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, ArgvPointers(argv).data(),
+                         ArgvPointers(full_env).data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -112,8 +107,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path,
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   std::vector<std::string> full_env = MergedEnv(env);
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, CStrings(argv).data(),
-                         CStrings(full_env).data());
+  int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, ArgvPointers(argv).data(),
+                         ArgvPointers(full_env).data());
   posix_spawn_file_actions_destroy(&actions);
   return rc == 0 ? pid : -1;
 }
