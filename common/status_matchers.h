@@ -25,6 +25,9 @@ MATCHER_P2(StatusIs, code, message_matcher, "has status code " + ::testing::Prin
                                        result_listener);
 }
 
+// EXPECT_THAT(Foo(), StatusIs(absl::StatusCode::kNotFound)) — any message.
+inline auto StatusIs(absl::StatusCode code) { return StatusIs(code, ::testing::_); }
+
 MATCHER(IsOk, "is OK") {
   const absl::Status& status = GetStatus(arg);
   if (!status.ok()) *result_listener << "status is " << status;

@@ -19,7 +19,7 @@ packages=(
   # runtime
   containernetworking-plugins iptables iproute2 busybox-static procps
   # tests
-  docker-registry curl openssl python3
+  docker-registry curl openssl python3 skopeo umoci apache2-utils zstd
   # cgroup v2 tests run in a throw-away QEMU guest (shared/tools/cgroup2-vm)
   qemu-system-x86 kmod xz-utils
   # bench: the runtimes berth-oci is measured against, GNU time for peak RSS
