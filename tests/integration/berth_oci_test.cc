@@ -5,16 +5,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -118,6 +121,35 @@ TEST_F(BerthOciTest, UserGroupsCapabilitiesAndLimitsApply) {
   EXPECT_EQ(r.out, expected);
 }
 
+TEST_F(BerthOciTest, UserNamespaceMapsRootToAnUnprivilegedHostRange) {
+  // The rootfs stays owned by host root, so inside the namespace it shows as the overflow
+  // uid; a file the container creates in /tmp (a tmpfs it mounts) belongs to its root.
+  oci::Spec spec = BusyboxSpec({"sh", "-c",
+                                "cat /proc/self/uid_map /proc/self/gid_map; id -u; "
+                                "stat -c %u /bin/busybox; mount -t tmpfs t /tmp && touch /tmp/f "
+                                "&& stat -c %u:%g /tmp/f; cat /proc/1/status | grep ^CapEff"});
+  spec.linux_config.namespaces.push_back({"user", ""});
+  spec.linux_config.uid_mappings = {{.container_id = 0, .host_id = 100000, .size = 65536}};
+  spec.linux_config.gid_mappings = {{.container_id = 0, .host_id = 100000, .size = 65536}};
+  spec.process->capabilities.bounding.push_back("CAP_SYS_ADMIN");
+  spec.process->capabilities.effective.push_back("CAP_SYS_ADMIN");
+  spec.process->capabilities.permitted.push_back("CAP_SYS_ADMIN");
+  // The mapped root (host uid 100000) must be able to reach the rootfs, as with runc.
+  ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);
+  RunResult r = RunBundle(spec);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipWhitespace());
+  ASSERT_GE(lines.size(), 6u) << r.out;
+  EXPECT_THAT(std::vector<std::string>(absl::StrSplit(lines[0], ' ', absl::SkipWhitespace())),
+              ::testing::ElementsAre("0", "100000", "65536"));
+  EXPECT_THAT(std::vector<std::string>(absl::StrSplit(lines[1], ' ', absl::SkipWhitespace())),
+              ::testing::ElementsAre("0", "100000", "65536"));
+  EXPECT_EQ(lines[2], "0");
+  EXPECT_EQ(lines[3], "65534");  // host root is unmapped inside
+  EXPECT_EQ(lines[4], "0:0");
+  EXPECT_THAT(lines[5], StartsWith("CapEff:"));
+}
+
 TEST_F(BerthOciTest, MissingExecutableIsReported) {
   RunResult r = RunBundle(BusyboxSpec({"no-such-program"}));
   EXPECT_NE(r.exit_code, 0);
@@ -140,6 +172,46 @@ TEST_F(BerthOciTest, BindMountThroughAbsoluteSymlinkStaysInsideTheRoot) {
   EXPECT_EQ(r.out, "bound\n");
   EXPECT_TRUE(std::filesystem::is_empty(escape_target));  // nothing landed outside
   EXPECT_TRUE(std::filesystem::exists(dir_ / ("rootfs" + escape_target)));
+}
+
+TEST_F(BerthOciTest, MountDestinationSwappedByARacingProcessStaysInsideTheRoot) {
+  // CVE-2021-30465's shape: while the runtime sets up mounts, another process keeps
+  // exchanging the destination directory with a symlink to a host directory. A runtime
+  // that resolves the path and then mounts by name can be made to mount outside the
+  // root; one that mounts through the fd it resolved in-root cannot. Each run either
+  // fails or shows its marked tmpfs in the container's own mount table.
+  const std::string rootfs = dir_.path() + "/rootfs";
+  const std::string host_target = dir_.path() + "/host-target";
+  ASSERT_EQ(::mkdir(host_target.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((rootfs + "/race").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((rootfs + "/race/d").c_str(), 0755), 0);
+  ASSERT_EQ(::symlink(host_target.c_str(), (rootfs + "/race/l").c_str()), 0);
+  oci::Spec spec =
+      BusyboxSpec({"sh", "-c", "echo mounts=$(grep -c berth-race-marker /proc/self/mountinfo)"});
+  spec.mounts.push_back({"/race/d", "tmpfs", "berth-race-marker", {"size=64k"}});
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> swaps{0};
+  std::thread racer([&] {
+    int race_fd = ::open((rootfs + "/race").c_str(), O_DIRECTORY | O_CLOEXEC);
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (::renameat2(race_fd, "d", race_fd, "l", RENAME_EXCHANGE) == 0) swaps++;
+    }
+    ::close(race_fd);
+  });
+  int succeeded = 0;
+  for (int i = 0; i < 40; ++i) {
+    RunResult r = RunBundle(spec);
+    if (r.exit_code != 0) continue;  // refusing is a safe outcome
+    ++succeeded;
+    EXPECT_EQ(r.out, "mounts=1\n") << "run " << i << ": the tmpfs did not land inside the root";
+  }
+  stop = true;
+  racer.join();
+  EXPECT_GT(swaps.load(), 0);
+  EXPECT_GT(succeeded, 0) << "every run failed; the race was never exercised";
+  // Nothing was mounted over the host directory in the host's namespace either.
+  EXPECT_THAT(ReadWhole("/proc/self/mountinfo"), ::testing::Not(HasSubstr(host_target)));
 }
 
 TEST_F(BerthOciTest, ProcAsASymlinkIsRefused) {
