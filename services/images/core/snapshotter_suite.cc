@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -527,6 +528,39 @@ TEST_P(SnapshotterSuite, ReopenedSnapshotterSeesTheSameSnapshots) {
   absl::StatusOr<ScopedMount> mnt = MountAt(*mounts);
   ASSERT_THAT(mnt, IsOk());
   EXPECT_EQ(ReadFile(mnt->path() + "/a"), "1");
+}
+
+TEST_P(SnapshotterSuite, ConcurrentPreparesOfOneParent) {
+  BERTH_ASSERT_OK(CommitLayer("base", "", {{"a", "1"}}));
+  constexpr int kThreads = 8;
+  std::vector<absl::Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; i++) {
+    threads.emplace_back([&, i] {
+      // Two threads per key: exactly one of each pair may win.
+      results[i] = snapshotter_->Prepare(absl::StrCat("active", i / 2), "base", {}).status();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  int ok = 0;
+  for (const absl::Status& status : results) {
+    if (status.ok()) {
+      ok++;
+    } else {
+      EXPECT_THAT(status, StatusIs(absl::StatusCode::kAlreadyExists));
+    }
+  }
+  EXPECT_EQ(ok, kThreads / 2);
+  absl::StatusOr<std::vector<SnapshotInfo>> list = snapshotter_->List();
+  ASSERT_THAT(list, IsOk());
+  EXPECT_EQ(list->size(), 1u + kThreads / 2);
+  BERTH_ASSERT_OK(snapshotter_->Cleanup());
+  size_t dirs = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator(root_ + "/snapshots")) {
+    dirs++;
+  }
+  EXPECT_EQ(dirs, list->size());
 }
 
 }  // namespace berth::images::testing
