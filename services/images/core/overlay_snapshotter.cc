@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
@@ -25,10 +27,36 @@ absl::StatusOr<std::unique_ptr<OverlaySnapshotter>> OverlaySnapshotter::Open(
 
 absl::Status OverlaySnapshotter::Populate(int dir_fd, SnapshotKind kind,
                                           const std::vector<int64_t>& ancestor_ids) {
-  if (kind == SnapshotKind::kActive && ::mkdirat(dir_fd, "work", 0700) != 0) {
+  // mount(2) takes at most one page of options; refuse here rather than at mount time.
+  // (Paths relative to a chdir'd mount helper, as containerd does, would stretch this.)
+  const bool active = kind == SnapshotKind::kActive;
+  size_t length =
+      absl::StrJoin(OverlayOptions(std::numeric_limits<int64_t>::max(), ancestor_ids, active), ",")
+          .size();
+  if (length >= static_cast<size_t>(::sysconf(_SC_PAGESIZE))) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("an overlay of ", ancestor_ids.size(), " layers needs ", length,
+                     " bytes of mount options, more than one page"));
+  }
+  if (active && ::mkdirat(dir_fd, "work", 0700) != 0) {
     return absl::ErrnoToStatus(errno, "mkdir work");
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> OverlaySnapshotter::OverlayOptions(
+    int64_t id, const std::vector<int64_t>& ancestor_ids, bool active) const {
+  std::vector<std::string> lowers;
+  for (int64_t ancestor : ancestor_ids) lowers.push_back(FsPath(ancestor));
+  std::vector<std::string> options;
+  if (index_off_) options.push_back("index=off");
+  if (active) {
+    options.push_back(absl::StrCat("workdir=", WorkPath(id)));
+    options.push_back(absl::StrCat("upperdir=", FsPath(id)));
+  }
+  // Without an upperdir (a view) overlayfs is read-only and needs two or more lowers.
+  options.push_back(absl::StrCat("lowerdir=", absl::StrJoin(lowers, ":")));
+  return options;
 }
 
 std::vector<Mount> OverlaySnapshotter::MountsOf(const SnapshotRecord& record) const {
@@ -41,17 +69,7 @@ std::vector<Mount> OverlaySnapshotter::MountsOf(const SnapshotRecord& record) co
     // A committed layer never changes: the view is its directory, read-only.
     return {Mount{"bind", FsPath(ancestors.front()), {"rbind", "ro"}}};
   }
-  std::vector<std::string> lowers;
-  for (int64_t id : ancestors) lowers.push_back(FsPath(id));
-  std::vector<std::string> options;
-  if (index_off_) options.push_back("index=off");
-  if (active) {
-    options.push_back(absl::StrCat("workdir=", WorkPath(record.id)));
-    options.push_back(absl::StrCat("upperdir=", FsPath(record.id)));
-  }
-  // Without an upperdir (a view) overlayfs is read-only and needs two or more lowers.
-  options.push_back(absl::StrCat("lowerdir=", absl::StrJoin(lowers, ":")));
-  return {Mount{"overlay", "overlay", std::move(options)}};
+  return {Mount{"overlay", "overlay", OverlayOptions(record.id, ancestors, active)}};
 }
 
 }  // namespace berth::images

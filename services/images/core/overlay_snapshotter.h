@@ -22,6 +22,10 @@ class OverlaySnapshotter : public DirectorySnapshotter {
   std::vector<Mount> MountsOf(const SnapshotRecord& record) const override;
 
  private:
+  // Options of the overlay mount of snapshot `id` over `ancestor_ids`, nearest first.
+  std::vector<std::string> OverlayOptions(int64_t id, const std::vector<int64_t>& ancestor_ids,
+                                          bool active) const;
+
   OverlaySnapshotter(State state, bool index_off)
       : DirectorySnapshotter(std::move(state)), index_off_(index_off) {}
 

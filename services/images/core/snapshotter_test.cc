@@ -96,6 +96,34 @@ TEST_F(SnapshotterMountsTest, OverlayStacksAncestorsNearestFirst) {
   EXPECT_EQ(st.st_rdev, makedev(0, 0));
 }
 
+TEST_F(SnapshotterMountsTest, OverlayRefusesAStackTooTallForOneMount) {
+  absl::StatusOr<std::unique_ptr<Snapshotter>> s = OpenSnapshotter(kOverlayDriver, dir_ + "/root");
+  ASSERT_THAT(s, berth::testing::IsOk());
+  Snapshotter& snapshotter = **s;
+  std::string parent;
+  absl::Status status;
+  int layers = 0;
+  for (; layers < 1000 && status.ok(); layers++) {
+    std::string name = absl::StrCat("layer", layers);
+    status = snapshotter.Prepare(name + "-active", parent, {}).status();
+    if (status.ok()) status = snapshotter.Commit(name, name + "-active", {});
+    parent = name;
+  }
+  EXPECT_THAT(status, berth::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                               ::testing::HasSubstr("more than one page")));
+  EXPECT_GT(layers, 20);
+  // The refused Prepare left no row and no directory.
+  absl::StatusOr<std::vector<SnapshotInfo>> list = snapshotter.List();
+  ASSERT_THAT(list, berth::testing::IsOk());
+  EXPECT_EQ(list->size(), static_cast<size_t>(layers - 1));
+  size_t dirs = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator(dir_ + "/root/snapshots")) {
+    dirs++;
+  }
+  EXPECT_EQ(dirs, list->size());
+}
+
 TEST_F(SnapshotterMountsTest, NativeCopiesTheParentAndBindsItsOwnTree) {
   absl::StatusOr<std::unique_ptr<Snapshotter>> s = OpenSnapshotter(kNativeDriver, dir_ + "/root");
   ASSERT_THAT(s, berth::testing::IsOk());
