@@ -75,4 +75,13 @@ Digest Sha256Hasher::Finish() {
   return Digest::FromSha256Bytes(absl::MakeConstSpan(out, size));
 }
 
+Digest Sha256Hasher::Peek() const {
+  std::unique_ptr<EVP_MD_CTX, CtxFree> copy(EVP_MD_CTX_new());
+  EVP_MD_CTX_copy_ex(copy.get(), ctx_.get());
+  uint8_t out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(copy.get(), out, &size);
+  return Digest::FromSha256Bytes(absl::MakeConstSpan(out, size));
+}
+
 }  // namespace berth::images

@@ -49,6 +49,8 @@ class Sha256Hasher {
   void Update(absl::string_view data) { Update(data.data(), data.size()); }
   // Ends this hash; the hasher starts over afterwards.
   Digest Finish();
+  // The digest of the bytes so far, without ending the hash.
+  Digest Peek() const;
   uint64_t bytes() const { return bytes_; }
 
  private:

@@ -29,6 +29,15 @@ TEST(DigestTest, IncrementalMatchesOneShot) {
   EXPECT_EQ(hasher.Finish(), Digest::Of(""));
 }
 
+TEST(DigestTest, PeekDoesNotEndTheHash) {
+  Sha256Hasher hasher;
+  hasher.Update("ab");
+  EXPECT_EQ(hasher.Peek(), Digest::Of("ab"));
+  hasher.Update("c");
+  EXPECT_EQ(hasher.Peek(), Digest::Of("abc"));
+  EXPECT_EQ(hasher.Finish(), Digest::Of("abc"));
+}
+
 TEST(DigestTest, ParseRoundTrips) {
   auto digest = Digest::Of("abc");
   auto parsed = Digest::Parse(digest.str());
