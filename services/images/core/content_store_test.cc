@@ -190,6 +190,20 @@ TEST_F(ContentStoreTest, CorruptedIngestNeverCommits) {
   EXPECT_THAT((*writer)->Write("x"), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+TEST_F(ContentStoreTest, ResumeAfterCrashBetweenChmodAndRename) {
+  {
+    auto writer = store_->Writer("late crash");
+    ASSERT_THAT(writer, IsOk());
+    BERTH_ASSERT_OK((*writer)->Write("almost"));
+  }
+  ASSERT_EQ(::chmod((IngestDir("late crash") + "/data").c_str(), 0444), 0);
+  auto writer = store_->Writer("late crash");
+  ASSERT_THAT(writer, IsOk());
+  EXPECT_EQ((*writer)->offset(), 6);
+  BERTH_ASSERT_OK((*writer)->Write(" done"));
+  EXPECT_THAT((*writer)->Commit(11, nullptr), IsOkAndHolds(Digest::Of("almost done")));
+}
+
 TEST_F(ContentStoreTest, SizeChecks) {
   auto writer = store_->Writer("s", 5);
   ASSERT_THAT(writer, IsOk());
