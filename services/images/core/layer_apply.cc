@@ -243,7 +243,9 @@ absl::Status LayerApplier::SetXattrs(const Target& t, archive_entry* e, int fd, 
       err = SetXattrNoFollow(parent_fd, t.name, key,
                              std::string(static_cast<const char*>(value), size));
     }
-    // A filesystem without xattrs of that kind is not an error, as in Docker.
+    // A filesystem without xattrs of that kind is not an error, as in Docker; nor is the
+    // kernel refusing user.* on a symlink.
+    if (err == EPERM && archive_entry_filetype(e) == AE_IFLNK) continue;
     if (err != 0 && err != ENOTSUP) {
       return EntryErrno(err, t.raw, absl::StrCat("setting xattr ", key));
     }

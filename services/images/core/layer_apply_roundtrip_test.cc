@@ -243,6 +243,15 @@ TEST_F(LayerApplyRoundTripTest, HarmlessDotDotIsCleaned) {
   EXPECT_EQ(Read("c/d"), "2");
 }
 
+TEST_F(LayerApplyRoundTripTest, SymlinkXattrsAreSetWithoutFollowing) {
+  TarEntry link = Symlink("l", "target");
+  link.xattrs = {{"trusted.berth", "on-link"}, {"user.refused", "on-link"}};
+  BERTH_ASSERT_OK(Apply(BuildTar({File("target", "t"), link})));
+  EXPECT_EQ(Xattr("l", "trusted.berth"), "on-link");  // setxattrat(AT_SYMLINK_NOFOLLOW)
+  EXPECT_EQ(Xattr("target", "trusted.berth"), "<none>");
+  EXPECT_EQ(Xattr("target", "user.refused"), "<none>");
+}
+
 TEST_F(LayerApplyRoundTripTest, CorruptGzipIsAnError) {
   std::string gz = BuildTar({File("a", std::string(100000, 'q'))}, Compression::kGzip);
   gz.resize(gz.size() / 2);
