@@ -13,12 +13,6 @@ using json_fields::Child;
 using json_fields::Element;
 using json_fields::Json;
 
-absl::Status Schema1Error(absl::string_view type) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("unsupported manifest format: Docker schema 1 (", type,
-                   ") — re-push the image with a current client"));
-}
-
 // Prefixes a field error with what was being parsed.
 absl::Status Invalid(absl::string_view what, const absl::Status& status) {
   return absl::Status(status.code(), absl::StrCat("invalid ", what, ": ", status.message()));
@@ -103,6 +97,12 @@ Json DescriptorJson(const Descriptor& d) {
 }
 
 }  // namespace
+
+absl::Status Schema1Error(absl::string_view type) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("unsupported manifest format: Docker schema 1 (", type,
+                   ") — re-push the image with a current client"));
+}
 
 bool IsIndexMediaType(absl::string_view type) {
   return type == media_type::kOciIndex || type == media_type::kDockerManifestList;

@@ -54,9 +54,9 @@ struct Descriptor {
   std::string media_type;
   Digest digest;
   int64_t size = 0;
-  std::vector<std::string> urls;
-  std::map<std::string, std::string> annotations;
-  std::optional<Platform> platform;  // index entries only
+  std::vector<std::string> urls{};
+  std::map<std::string, std::string> annotations{};
+  std::optional<Platform> platform{};  // index entries only
 
   friend bool operator==(const Descriptor&, const Descriptor&) = default;
 };
@@ -79,6 +79,9 @@ struct ImageManifest {
 // What `bytes` are: the "mediaType" field, else guessed from the shape (OCI allows it to
 // be absent). Schema 1 is FailedPrecondition telling the user to re-push.
 absl::StatusOr<std::string> DetectManifestMediaType(absl::string_view bytes);
+
+// FailedPrecondition: "unsupported manifest format: Docker schema 1 (<type>) — re-push …".
+absl::Status Schema1Error(absl::string_view media_type);
 
 absl::StatusOr<ImageIndex> ParseIndex(absl::string_view bytes);
 absl::StatusOr<ImageManifest> ParseManifest(absl::string_view bytes);
