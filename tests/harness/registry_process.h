@@ -1,0 +1,53 @@
+// A real docker-registry (distribution 2.8) on 127.0.0.1 for tests: plain or with
+// htpasswd basic auth, its storage in a private temporary directory, stopped by PID.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace berth::testing {
+
+inline constexpr char kDockerRegistryBinary[] = "/usr/bin/docker-registry";
+
+struct RegistryOptions {
+  // When both are set the registry wants Basic auth with this user (htpasswd, bcrypt).
+  std::string username;
+  std::string password;
+  bool allow_delete = true;
+};
+
+class RegistryProcess {
+ public:
+  // Writes a config, starts the registry on a free port and waits until /v2/ answers.
+  // NotFound when docker-registry is not installed (tests skip then).
+  static absl::StatusOr<std::unique_ptr<RegistryProcess>> Start(RegistryOptions options = {});
+  ~RegistryProcess();
+  RegistryProcess(const RegistryProcess&) = delete;
+  RegistryProcess& operator=(const RegistryProcess&) = delete;
+
+  std::string host() const;  // "127.0.0.1:<port>"
+  int port() const { return port_; }
+  const std::string& log_path() const { return log_path_; }
+  // The filesystem storage root (docker/registry/v2/{blobs,repositories} below it).
+  const std::string& storage_dir() const { return storage_dir_; }
+  // Where the blob's bytes are on disk, for tests that corrupt them.
+  std::string BlobDataPath(const std::string& digest_hex) const;
+  std::string ReadLog() const;
+  // Whether the log comes to match `pattern` (ECMAScript regex) within a few seconds: the
+  // registry writes an access log line only after the response has gone out.
+  bool LogEventuallyMatches(const std::string& pattern) const;
+
+ private:
+  RegistryProcess() = default;
+  std::string dir_;
+  std::string storage_dir_;
+  std::string log_path_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+}  // namespace berth::testing
