@@ -257,6 +257,28 @@ TEST_F(RegistryClientTest, ListsTheCatalog) {
   EXPECT_EQ(one->size(), 1u);
 }
 
+TEST_F(RegistryClientTest, PullsThroughAMirror) {
+  RegistryClient pusher(FastOptions());
+  TestImage image = MakeImage(RandomBytes(1500, 8));
+  ASSERT_THAT(Push(pusher, Ref(registry_->host() + "/library/mirrored:v1"), image), IsOk());
+  // The upstream name never resolves (.invalid); the mirror answers first, so it is not asked.
+  RegistryClientOptions options = FastOptions();
+  std::string mirror = "http://" + registry_->host();
+  options.host_config = [mirror](absl::string_view) {
+    RegistryHostConfig config;
+    config.mirrors = {mirror};
+    return config;
+  };
+  RegistryClient client(options);
+  ImageReference ref = Ref("upstream.invalid/library/mirrored:v1");
+  auto resolved = client.Resolve(ref);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->digest, Digest::Of(image.manifest));
+  EXPECT_THAT(client.FetchManifest(ref, *resolved), ::berth::testing::IsOkAndHolds(image.manifest));
+  EXPECT_THAT(FetchAll(client, ref, image.layer_descriptor),
+              ::berth::testing::IsOkAndHolds(image.layer));
+}
+
 // An OCI layout written here and copied in by skopeo: an independent producer.
 TEST_F(RegistryClientTest, FetchesAnImageSkopeoPushed) {
   if (::access("/usr/bin/skopeo", X_OK) != 0) GTEST_SKIP() << "skopeo is not installed";
