@@ -1,0 +1,234 @@
+// Pull against a real docker-registry on 127.0.0.1: an image pushed here with the
+// registry client is pulled into a fresh ImageRoot with each snapshotter.
+#include "services/images/core/image_puller.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_split.h"
+#include "common/file_text.h"
+#include "common/status_matchers.h"
+#include "services/images/core/image_config.h"
+#include "services/images/core/image_manifest.h"
+#include "services/images/core/image_reference.h"
+#include "services/images/core/layer_test_support.h"
+#include "services/images/core/resolved_image.h"
+#include "tests/harness/registry_process.h"
+
+namespace berth::images {
+namespace {
+
+using ::berth::testing::RegistryProcess;
+using ::berth::testing::StatusIs;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using namespace ::berth::images::testing;
+
+struct PushedLayer {
+  std::string blob;  // gzip'd tar
+  Digest diff_id;
+};
+
+class ImagePullerTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    auto registry = RegistryProcess::Start();
+    if (registry.status().code() == absl::StatusCode::kNotFound) GTEST_SKIP() << registry.status();
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    registry_ = std::move(*registry);
+    ImageRootOptions options;
+    options.root_dir = dir_ / "images";
+    options.storage_driver = GetParam();
+    auto root = ImageRoot::Open(options);
+    ASSERT_TRUE(root.ok()) << root.status();
+    root_ = std::move(*root);
+  }
+
+  PushedLayer Layer(const std::vector<TarEntry>& entries) {
+    std::string tar = BuildTar(entries);
+    return {Compress(tar, Compression::kGzip), Digest::Of(tar)};
+  }
+
+  // Pushes a manifest of `layers` under `tag`; returns the manifest digest.
+  Digest Push(const std::string& repo_tag, const std::vector<PushedLayer>& layers) {
+    auto ref = ParseImageReference(registry_->host() + "/" + repo_tag);
+    EXPECT_TRUE(ref.ok());
+    RegistryClient client;
+    ImageConfig config;
+    config.architecture = HostPlatform().architecture;
+    config.os = "linux";
+    config.config.cmd = {"sh"};
+    ImageManifest manifest;
+    manifest.media_type = std::string(media_type::kOciManifest);
+    for (const PushedLayer& layer : layers) {
+      config.diff_ids.push_back(layer.diff_id);
+      manifest.layers.push_back({.media_type = std::string(media_type::kOciLayerTarGzip),
+                                 .digest = Digest::Of(layer.blob),
+                                 .size = static_cast<int64_t>(layer.blob.size())});
+      Upload(client, *ref, layer.blob);
+    }
+    std::string config_bytes = SerializeImageConfig(config);
+    Upload(client, *ref, config_bytes);
+    manifest.config = {.media_type = std::string(media_type::kOciConfig),
+                       .digest = Digest::Of(config_bytes),
+                       .size = static_cast<int64_t>(config_bytes.size())};
+    std::string manifest_bytes = SerializeManifest(manifest);
+    auto pushed = client.PutManifest(*ref, ref->tag, media_type::kOciManifest, manifest_bytes);
+    EXPECT_TRUE(pushed.ok()) << pushed.status();
+    return *pushed;
+  }
+
+  void Upload(RegistryClient& client, const ImageReference& ref, const std::string& blob) {
+    size_t offset = 0;
+    absl::Status status =
+        client.UploadBlob(ref, Digest::Of(blob), static_cast<int64_t>(blob.size()),
+                          [&](char* buffer, size_t capacity) -> absl::StatusOr<size_t> {
+                            size_t n = std::min(capacity, blob.size() - offset);
+                            std::memcpy(buffer, blob.data() + offset, n);
+                            offset += n;
+                            return n;
+                          });
+    EXPECT_TRUE(status.ok()) << status;
+  }
+
+  absl::StatusOr<PullResult> Pull(const std::string& repo_tag,
+                                  std::vector<PullProgress>* events = nullptr) {
+    ImagePuller puller(*root_);
+    PullOptions options;
+    options.reference = registry_->host() + "/" + repo_tag;
+    return puller.Pull(options, [&](const PullProgress& p) {
+      if (events) events->push_back(p);
+    });
+  }
+
+  // A file of the unpacked image, read through a view of its top snapshot (native) or
+  // by walking the overlay lowerdirs (overlayfs) — no mount needed either way.
+  std::string ReadFromImage(const PullResult& pulled, const std::string& path) {
+    auto record = root_->metadata().GetImage("default", pulled.name);
+    EXPECT_TRUE(record.ok()) << record.status();
+    auto image = ResolveImage(root_->content(), record->target, HostPlatform());
+    EXPECT_TRUE(image.ok()) << image.status();
+    NamespacedSnapshotter snapshots = root_->SnapshotsOf("default");
+    std::string key = "read-" + std::to_string(reads_++);
+    auto mounts = snapshots.View(key, image->top_chain_id().str(), {});
+    EXPECT_TRUE(mounts.ok()) << mounts.status();
+    std::vector<std::string> dirs;
+    if ((*mounts)[0].type != "overlay") {
+      dirs.push_back((*mounts)[0].source);
+    } else {
+      for (const std::string& option : (*mounts)[0].options) {
+        if (option.rfind("lowerdir=", 0) == 0) dirs = absl::StrSplit(option.substr(9), ':');
+      }
+    }
+    std::string found;
+    for (const std::string& dir : dirs) {
+      if (auto text = ReadFileText(dir + path); text.ok()) {
+        found = *text;
+        break;
+      }
+    }
+    EXPECT_TRUE(snapshots.Remove(key).ok());
+    return found;
+  }
+
+  TempDir dir_{"pull"};
+  std::unique_ptr<RegistryProcess> registry_;
+  std::unique_ptr<ImageRoot> root_;
+  int reads_ = 0;
+};
+
+TEST_P(ImagePullerTest, PullsUnpacksAndRecordsTheImage) {
+  std::vector<PushedLayer> layers = {
+      Layer({Dir("etc"), File("etc/os-release", "base\n"), File("etc/motd", "hello\n")}),
+      Layer({Dir("etc"), File("etc/motd", "changed\n")}),
+      Layer({Dir("app"), File("app/run.sh", "#!/bin/sh\n", 0755)})};
+  Digest pushed = Push("pull/app:v1", layers);
+
+  std::vector<PullProgress> events;
+  auto pulled = Pull("pull/app:v1", &events);
+  ASSERT_TRUE(pulled.ok()) << pulled.status();
+  EXPECT_TRUE(pulled->updated);
+  EXPECT_EQ(pulled->digest, pushed);
+  EXPECT_EQ(pulled->name, registry_->host() + "/pull/app:v1");
+
+  EXPECT_EQ(ReadFromImage(*pulled, "/etc/motd"), "changed\n");
+  EXPECT_EQ(ReadFromImage(*pulled, "/etc/os-release"), "base\n");
+  EXPECT_EQ(ReadFromImage(*pulled, "/app/run.sh"), "#!/bin/sh\n");
+
+  std::vector<std::string> statuses;
+  for (const PullProgress& p : events) statuses.push_back(p.status);
+  EXPECT_THAT(statuses, Contains("Pull complete").Times(3));
+  EXPECT_THAT(statuses, Contains("Download complete").Times(3));
+
+  // The pull's lease is gone and a GC keeps everything the image reaches.
+  auto leases = root_->metadata().ListLeases("default");
+  ASSERT_TRUE(leases.ok());
+  EXPECT_TRUE(leases->empty());
+  auto gc = root_->CollectGarbage();
+  ASSERT_TRUE(gc.ok()) << gc.status();
+  EXPECT_EQ(gc->removed_blobs, 0);
+  EXPECT_EQ(gc->removed_snapshots, 0);
+  EXPECT_EQ(ReadFromImage(*pulled, "/app/run.sh"), "#!/bin/sh\n");
+
+  // Pulling again changes nothing and says every layer is there.
+  events.clear();
+  auto again = Pull("pull/app:v1", &events);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->updated);
+  statuses.clear();
+  for (const PullProgress& p : events) statuses.push_back(p.status);
+  EXPECT_THAT(statuses, Contains("Already exists").Times(3));
+
+  // Once the image is deleted, GC removes its blobs and snapshots.
+  ASSERT_TRUE(root_->metadata().DeleteImage("default", pulled->name).ok());
+  gc = root_->CollectGarbage();
+  ASSERT_TRUE(gc.ok());
+  EXPECT_EQ(gc->removed_blobs, 5);  // manifest, config, three layers
+  EXPECT_EQ(gc->removed_snapshots, 3);
+}
+
+TEST_P(ImagePullerTest, SharedBaseLayerIsNotDownloadedTwice) {
+  PushedLayer base = Layer({File("base", "b")});
+  Push("pull/one:v1", {base, Layer({File("one", "1")})});
+  Push("pull/two:v1", {base, Layer({File("two", "2")})});
+  ASSERT_TRUE(Pull("pull/one:v1").ok());
+  std::vector<PullProgress> events;
+  auto two = Pull("pull/two:v1", &events);
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(events[0].status, "Already exists");
+  EXPECT_EQ(ReadFromImage(*two, "/base"), "b");
+  EXPECT_EQ(ReadFromImage(*two, "/two"), "2");
+}
+
+TEST_P(ImagePullerTest, FlippedByteFailsWithADigestErrorAndCommitsNothing) {
+  PushedLayer layer = Layer({File("data", std::string(100000, 'x'))});
+  Push("pull/bad:v1", {layer});
+  std::string blob_path = registry_->BlobDataPath(std::string(Digest::Of(layer.blob).hex()));
+  {
+    std::fstream f(blob_path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x42');
+  }
+  auto pulled = Pull("pull/bad:v1");
+  EXPECT_THAT(pulled, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("digest")));
+  EXPECT_FALSE(root_->content().Info(Digest::Of(layer.blob)).ok());
+  auto snapshots = root_->snapshotter().List();
+  ASSERT_TRUE(snapshots.ok());
+  EXPECT_TRUE(snapshots->empty());
+  auto images = root_->metadata().ListImages("default");
+  ASSERT_TRUE(images.ok());
+  EXPECT_TRUE(images->empty());
+}
+
+TEST_P(ImagePullerTest, UnknownTagIsNotFound) {
+  EXPECT_THAT(Pull("pull/none:v1"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, ImagePullerTest, ::testing::Values("overlayfs", "native"));
+
+}  // namespace
+}  // namespace berth::images
