@@ -1,6 +1,8 @@
 // What every berthctl command file provides: registration with the CLI and a run step.
 #pragma once
 
+#include <grpcpp/support/status.h>
+
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
@@ -21,7 +23,12 @@ using FormattedBody = std::function<int(const GlobalOptions&, const std::string&
 void AddFormattedCommand(CLI::App& app, const std::string& name, const std::string& description,
                          CommandRunner& run, FormattedBody body);
 
+// Prints a failed call the way Docker does ("Cannot connect to berthd at …" when berthd is
+// unreachable, "Error response from daemon: …" otherwise) and returns the exit code, 1.
+int ReportRpcError(const GlobalOptions& options, const grpc::Status& status);
+
 void AddVersionCommand(CLI::App& app, CommandRunner& run);
+void AddPullCommand(CLI::App& app, CommandRunner& run);
 void AddInfoCommand(CLI::App& app, CommandRunner& run);
 
 }  // namespace berth::ctl

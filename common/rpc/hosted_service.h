@@ -28,6 +28,13 @@ struct HostedService {
   std::vector<std::string> grpc_service_names;  // full names, for health and metrics
   std::map<std::string, std::string> details;
 
+  // Adds an implementation of the generated service `Generated`.
+  template <typename Generated>
+  void Add(std::unique_ptr<typename Generated::Service> service) {
+    grpc_services.push_back(std::move(service));
+    grpc_service_names.emplace_back(Generated::service_full_name());
+  }
+
   // Adds a generated service whose RPCs are not written yet: every call answers
   // UNIMPLEMENTED (the interceptor names the RPC in the message).
   template <typename Generated>

@@ -34,11 +34,16 @@ class PullJob {
         ref_(std::move(ref)),
         lease_(std::move(lease)) {}
 
-  void Emit(const std::string& id, const std::string& status, int64_t current = 0,
-            int64_t total = 0) {
+  void Emit(const Digest& layer, LayerState state, int64_t current = 0, int64_t total = 0) {
     if (!progress_) return;
+    PullProgress update;
+    update.id = ShortId(layer);
+    update.digest = layer;
+    update.state = state;
+    update.current = current;
+    update.total = total;
     std::lock_guard lock(progress_mu_);
-    progress_({.id = id, .status = status, .current = current, .total = total});
+    progress_(update);
   }
 
   // A manifest or index: fetched, checked, stored in the namespace under the lease.
@@ -73,13 +78,13 @@ class PullJob {
 
   // Downloads one layer blob into the content store, resuming an earlier partial write.
   absl::Status DownloadLayer(const Descriptor& layer) {
-    const std::string id = ShortId(layer.digest);
+    const Digest& id = layer.digest;
     auto writer = root_.content().Writer(absl::StrCat("pull-", layer.digest.str()), layer.size,
                                          &layer.digest);
     if (writer.status().code() == absl::StatusCode::kAlreadyExists) {
       auto hold = root_.gc_lock().Shared();
       BERTH_RETURN_IF_ERROR(root_.RecordBlob(options_.ns, lease_, layer.digest));
-      Emit(id, "Download complete");
+      Emit(id, LayerState::kDownloadComplete);
       return absl::OkStatus();
     }
     BERTH_RETURN_IF_ERROR(writer.status());
@@ -92,22 +97,22 @@ class PullJob {
     auto report = [&](int64_t done) {
       if (done < next_report && done != layer.size) return;
       next_report = done + kProgressStep;
-      Emit(id, "Downloading", done, layer.size);
+      Emit(id, LayerState::kDownloading, done, layer.size);
     };
-    Emit(id, "Downloading", out.offset(), layer.size);
+    Emit(id, LayerState::kDownloading, out.offset(), layer.size);
     BERTH_ASSIGN_OR_RETURN(FetchBlobResult fetched,
                            client_.FetchBlob(ref_, layer, out.offset(), sink, report));
     if (fetched.range_ignored) {
       BERTH_RETURN_IF_ERROR(out.Truncate(0));
       BERTH_RETURN_IF_ERROR(client_.FetchBlob(ref_, layer, 0, sink, report).status());
     }
-    Emit(id, "Verifying Checksum");
+    Emit(id, LayerState::kVerifying);
     {
       auto hold = root_.gc_lock().Shared();
       BERTH_RETURN_IF_ERROR(out.Commit(layer.size, &layer.digest).status());
       BERTH_RETURN_IF_ERROR(root_.RecordBlob(options_.ns, lease_, layer.digest));
     }
-    Emit(id, "Download complete");
+    Emit(id, LayerState::kDownloadComplete);
     return absl::OkStatus();
   }
 
@@ -128,12 +133,12 @@ class PullJob {
     }
     std::vector<size_t> to_download;
     for (size_t i = 0; i < n; ++i) {
-      Emit(ShortId(layers[i].digest), present[i] ? "Already exists" : "Pulling fs layer");
+      Emit(layers[i].digest, present[i] ? LayerState::kAlreadyExists : LayerState::kPullingFsLayer);
       if (!present[i]) to_download.push_back(i);
     }
     for (size_t k = static_cast<size_t>(options_.max_concurrent_downloads); k < to_download.size();
          ++k) {
-      Emit(ShortId(layers[to_download[k]].digest), "Waiting");
+      Emit(layers[to_download[k]].digest, LayerState::kWaiting);
     }
 
     std::mutex mu;
@@ -170,8 +175,8 @@ class PullJob {
         if (!outcome[i].ok()) return outcome[i];
       }
       if (options_.skip_unpack) continue;
-      const std::string id = ShortId(layers[i].digest);
-      Emit(id, "Extracting", 0, layers[i].size);
+      const Digest& id = layers[i].digest;
+      Emit(id, LayerState::kExtracting, 0, layers[i].size);
       auto hold = root_.gc_lock().Shared();
       absl::StatusOr<UnpackedLayer> unpacked = unpacker.Unpack(
           i == 0 ? Digest() : image.chain_ids[i - 1], layers[i].digest, image.config.diff_ids[i]);
@@ -186,7 +191,7 @@ class PullJob {
         failed_ = true;
         return unpacked.status();
       }
-      Emit(id, "Pull complete", layers[i].size, layers[i].size);
+      Emit(id, LayerState::kPullComplete, layers[i].size, layers[i].size);
     }
     std::move(join).Invoke();
     for (const absl::Status& status : outcome) BERTH_RETURN_IF_ERROR(status);
@@ -235,6 +240,28 @@ absl::Status LabelForGc(ImageRoot& root, const std::string& ns, const ResolvedIm
 }
 
 }  // namespace
+
+absl::string_view LayerStateText(LayerState state) {
+  switch (state) {
+    case LayerState::kPullingFsLayer:
+      return "Pulling fs layer";
+    case LayerState::kWaiting:
+      return "Waiting";
+    case LayerState::kDownloading:
+      return "Downloading";
+    case LayerState::kVerifying:
+      return "Verifying Checksum";
+    case LayerState::kDownloadComplete:
+      return "Download complete";
+    case LayerState::kExtracting:
+      return "Extracting";
+    case LayerState::kPullComplete:
+      return "Pull complete";
+    case LayerState::kAlreadyExists:
+      return "Already exists";
+  }
+  return "";
+}
 
 absl::StatusOr<PullResult> ImagePuller::Pull(const PullOptions& options,
                                              const PullProgressFn& progress) {

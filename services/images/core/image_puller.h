@@ -14,11 +14,24 @@
 
 namespace berth::images {
 
-// One line of Docker's pull output: a layer's state, or (empty id) a message.
+// Where a layer of a pull stands; LayerStateText gives Docker's words for each.
+enum class LayerState {
+  kPullingFsLayer,
+  kWaiting,
+  kDownloading,
+  kVerifying,
+  kDownloadComplete,
+  kExtracting,
+  kPullComplete,
+  kAlreadyExists,
+};
+absl::string_view LayerStateText(LayerState state);  // "Pulling fs layer", "Waiting", ...
+
+// One line of Docker's pull output.
 struct PullProgress {
-  std::string id;      // 12 hex digits of the layer digest; empty for a message
-  std::string status;  // "Pulling fs layer", "Waiting", "Downloading", "Verifying Checksum",
-                       // "Download complete", "Extracting", "Pull complete", "Already exists"
+  std::string id;  // 12 hex digits of the layer digest
+  Digest digest;
+  LayerState state = LayerState::kPullingFsLayer;
   int64_t current = 0;
   int64_t total = 0;
 };

@@ -160,7 +160,7 @@ TEST_P(ImagePullerTest, PullsUnpacksAndRecordsTheImage) {
   EXPECT_EQ(ReadFromImage(*pulled, "/app/run.sh"), "#!/bin/sh\n");
 
   std::vector<std::string> statuses;
-  for (const PullProgress& p : events) statuses.push_back(p.status);
+  for (const PullProgress& p : events) statuses.push_back(std::string(LayerStateText(p.state)));
   EXPECT_THAT(statuses, Contains("Pull complete").Times(3));
   EXPECT_THAT(statuses, Contains("Download complete").Times(3));
 
@@ -180,7 +180,7 @@ TEST_P(ImagePullerTest, PullsUnpacksAndRecordsTheImage) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_FALSE(again->updated);
   statuses.clear();
-  for (const PullProgress& p : events) statuses.push_back(p.status);
+  for (const PullProgress& p : events) statuses.push_back(std::string(LayerStateText(p.state)));
   EXPECT_THAT(statuses, Contains("Already exists").Times(3));
 
   // Once the image is deleted, GC removes its blobs and snapshots.
@@ -199,7 +199,7 @@ TEST_P(ImagePullerTest, SharedBaseLayerIsNotDownloadedTwice) {
   std::vector<PullProgress> events;
   auto two = Pull("pull/two:v1", &events);
   ASSERT_TRUE(two.ok()) << two.status();
-  EXPECT_EQ(events[0].status, "Already exists");
+  EXPECT_EQ(events[0].state, LayerState::kAlreadyExists);
   EXPECT_EQ(ReadFromImage(*two, "/base"), "b");
   EXPECT_EQ(ReadFromImage(*two, "/two"), "2");
 }

@@ -6,20 +6,30 @@
 #include "berth/images/v1/leases.grpc.pb.h"
 #include "berth/images/v1/snapshots.grpc.pb.h"
 #include "berth/images/v1/transfer.grpc.pb.h"
+#include "common/status_macros.h"
+#include "services/images/core/image_root.h"
 #include "services/images/core/storage_driver.h"
+#include "services/images/grpc/transfer_service.h"
 
 namespace berth::images {
 
 absl::StatusOr<rpc::HostedService> HostImagesService(const rpc::ServiceSetup& setup) {
+  ImageRootOptions options{.root_dir = setup.root_dir,
+                           .storage_driver = DetectStorageDriver(setup.config->storage_driver),
+                           .registry_mirrors = setup.config->registry_mirrors,
+                           .insecure_registries = setup.config->insecure_registries,
+                           .certs_dir = "/etc/berth/certs.d"};
+  BERTH_ASSIGN_OR_RETURN(std::unique_ptr<ImageRoot> opened, ImageRoot::Open(options));
+  std::shared_ptr<ImageRoot> root = std::move(opened);
   rpc::HostedService hosted;
   hosted.name = "images";
   hosted.AddPending<v1::Content>();
   hosted.AddPending<v1::Images>();
   hosted.AddPending<v1::Snapshots>();
   hosted.AddPending<v1::Leases>();
-  hosted.AddPending<v1::Transfer>();
+  hosted.Add<v1::Transfer>(std::make_unique<TransferService>(root));
   hosted.AddPending<v1::Builder>();
-  hosted.details["storage_driver"] = DetectStorageDriver(setup.config->storage_driver);
+  hosted.details["storage_driver"] = root->snapshotter().name();
   hosted.details["content_root"] = setup.root_dir + "/content";
   return hosted;
 }

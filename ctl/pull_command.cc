@@ -1,0 +1,175 @@
+// berthctl pull: Docker's per-layer progress on a terminal, plain lines otherwise.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "berth/images/v1/transfer.grpc.pb.h"
+#include "ctl/command.h"
+#include "services/images/core/credential_store.h"
+#include "services/images/core/image_reference.h"
+#include "services/images/core/platform.h"
+
+namespace berth::ctl {
+namespace {
+
+struct PullFlags {
+  std::string reference;
+  std::string platform;
+  bool quiet = false;
+};
+
+const char* StatusText(images::v1::LayerStatus status) {
+  switch (status) {
+    case images::v1::LAYER_STATUS_PULLING_FS_LAYER:
+      return "Pulling fs layer";
+    case images::v1::LAYER_STATUS_WAITING:
+      return "Waiting";
+    case images::v1::LAYER_STATUS_DOWNLOADING:
+      return "Downloading";
+    case images::v1::LAYER_STATUS_VERIFYING:
+      return "Verifying Checksum";
+    case images::v1::LAYER_STATUS_DOWNLOADED:
+      return "Download complete";
+    case images::v1::LAYER_STATUS_EXTRACTING:
+      return "Extracting";
+    case images::v1::LAYER_STATUS_PULL_COMPLETE:
+      return "Pull complete";
+    case images::v1::LAYER_STATUS_ALREADY_EXISTS:
+      return "Already exists";
+    default:
+      return "";
+  }
+}
+
+// Docker's units: 1.2kB, 3.4MB (powers of 1000).
+std::string HumanSize(int64_t bytes) {
+  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1000 && unit < 4) {
+    value /= 1000;
+    ++unit;
+  }
+  return absl::StrFormat("%.4g%s", value, kUnits[unit]);
+}
+
+std::string ProgressBar(int64_t current, int64_t total) {
+  if (total <= 0) return HumanSize(current);
+  const int width = 50;
+  int filled = static_cast<int>(width * std::min<int64_t>(current, total) / total);
+  std::string bar(width, ' ');
+  for (int i = 0; i < filled; ++i) bar[i] = '=';
+  if (filled < width) bar[filled] = '>';
+  return absl::StrFormat("[%s]  %s/%s", bar, HumanSize(current), HumanSize(total));
+}
+
+// Draws one line per layer; on a terminal each layer's line is rewritten in place.
+class LayerDisplay {
+ public:
+  explicit LayerDisplay(bool terminal) : terminal_(terminal) {}
+
+  void Update(const images::v1::LayerProgress& layer) {
+    std::string text = StatusText(layer.status());
+    const bool moving = layer.status() == images::v1::LAYER_STATUS_DOWNLOADING ||
+                        layer.status() == images::v1::LAYER_STATUS_EXTRACTING;
+    auto [it, added] = lines_.try_emplace(layer.id(), order_.size());
+    if (added) order_.push_back(layer.id());
+    if (!terminal_) {
+      // Plain output: one line per change of state, no progress bars.
+      if (!added && last_[layer.id()] == text) return;
+      last_[layer.id()] = text;
+      std::printf("%s: %s\n", layer.id().c_str(), text.c_str());
+      return;
+    }
+    if (moving) text += " " + ProgressBar(layer.current(), layer.total());
+    if (added) {
+      std::printf("%s: %s\n", layer.id().c_str(), text.c_str());
+    } else {
+      size_t up = order_.size() - it->second;
+      std::printf("\x1b[%zuA\r\x1b[2K%s: %s\r\x1b[%zuB", up, layer.id().c_str(), text.c_str(), up);
+    }
+    std::fflush(stdout);
+  }
+
+ private:
+  bool terminal_;
+  std::map<std::string, size_t> lines_;
+  std::map<std::string, std::string> last_;
+  std::vector<std::string> order_;
+};
+
+int Run(const GlobalOptions& options, const PullFlags& flags) {
+  absl::StatusOr<images::ImageReference> ref = images::ParseImageReference(flags.reference);
+  if (!ref.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(ref.status().message()).c_str());
+    return 1;
+  }
+  images::v1::PullImageRequest request;
+  request.set_reference(ref->String());
+  if (!flags.platform.empty()) {
+    absl::StatusOr<images::Platform> platform = images::ParsePlatform(flags.platform);
+    if (!platform.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(platform.status().message()).c_str());
+      return kExitUsage;
+    }
+    request.mutable_platform()->set_os(platform->os);
+    request.mutable_platform()->set_architecture(platform->architecture);
+    request.mutable_platform()->set_variant(platform->variant);
+  }
+  const char* home = std::getenv("HOME");
+  images::CredentialStore credentials(home != nullptr ? home : "/root");
+  if (auto found = credentials.Get(ref->domain); found.ok() && found->has_value()) {
+    request.mutable_auth()->set_server_address(ref->domain);
+    request.mutable_auth()->set_username((*found)->username);
+    request.mutable_auth()->set_password((*found)->password);
+  }
+
+  auto channel = Connect(options);
+  if (!channel.ok())
+    return ReportRpcError(options, grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                                std::string(channel.status().message())));
+  grpc::ClientContext context;
+  auto stream = images::v1::Transfer::NewStub(*channel)->Pull(&context, request);
+  if (!flags.quiet) {
+    std::printf("%s: Pulling from %s\n", ref->TagOrDigest().c_str(), ref->path.c_str());
+  }
+  LayerDisplay display(::isatty(STDOUT_FILENO) == 1);
+  images::v1::PullImageResponse response;
+  images::v1::PulledImage result;
+  while (stream->Read(&response)) {
+    if (response.has_result()) result = response.result();
+    if (!response.has_progress() || flags.quiet) continue;
+    for (const auto& layer : response.progress().layers()) display.Update(layer);
+  }
+  grpc::Status status = stream->Finish();
+  if (!status.ok()) return ReportRpcError(options, status);
+  if (!flags.quiet) {
+    std::printf("Digest: %s\n", result.digest().c_str());
+    std::printf("Status: %s for %s\n",
+                result.updated() ? "Downloaded newer image" : "Image is up to date",
+                ref->FamiliarString().c_str());
+  }
+  std::printf("%s\n", ref->String().c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddPullCommand(CLI::App& app, CommandRunner& run) {
+  auto flags = std::make_shared<PullFlags>();
+  CLI::App* pull = app.add_subcommand("pull", "Download an image from a registry");
+  pull->add_option("NAME[:TAG|@DIGEST]", flags->reference, "Image to pull")->required();
+  pull->add_flag("-q,--quiet", flags->quiet, "Suppress verbose output");
+  pull->add_option("--platform", flags->platform,
+                   "Set platform if server is multi-platform capable");
+  pull->callback([&run, flags] {
+    run = [flags](const GlobalOptions& options) { return Run(options, *flags); };
+  });
+}
+
+}  // namespace berth::ctl

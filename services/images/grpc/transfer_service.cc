@@ -1,0 +1,42 @@
+#include "services/images/grpc/transfer_service.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <mutex>
+
+#include "common/rpc/namespace.h"
+#include "common/rpc/status.h"
+#include "services/images/core/image_puller.h"
+#include "services/images/grpc/transfer_convert.h"
+
+namespace berth::images {
+
+grpc::Status TransferService::Pull(grpc::ServerContext* context,
+                                   const v1::PullImageRequest* request,
+                                   grpc::ServerWriter<v1::PullImageResponse>* writer) {
+  absl::StatusOr<std::string> ns = rpc::NamespaceOf(*context);
+  if (!ns.ok()) return rpc::ToGrpcStatus(ns.status());
+  if (request->reference().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a reference is required");
+  }
+  absl::StatusOr<PullOptions> options = PullOptionsFromProto(*request, *ns);
+  if (!options.ok()) return rpc::ToGrpcStatus(options.status());
+
+  std::mutex write_mu;
+  auto progress = [&](const PullProgress& update) {
+    v1::PullImageResponse response;
+    *response.mutable_progress() = ProgressToProto(update);
+    std::lock_guard lock(write_mu);
+    writer->Write(response);
+  };
+  ImagePuller puller(*root_);
+  absl::StatusOr<PullResult> pulled = puller.Pull(*options, progress);
+  if (!pulled.ok()) return rpc::ToGrpcStatus(pulled.status());
+
+  v1::PullImageResponse response;
+  *response.mutable_result() = PulledImageToProto(*pulled, *root_, *ns);
+  writer->Write(response);
+  return grpc::Status::OK;
+}
+
+}  // namespace berth::images
