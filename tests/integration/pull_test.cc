@@ -1,0 +1,101 @@
+// berthctl pull against a real docker-registry on 127.0.0.1, holding a busybox image that
+// skopeo (an independent producer) pushed from an OCI archive built here.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/status_matchers.h"
+#include "tests/harness/berthd_process.h"
+#include "tests/harness/busybox_bundle.h"
+#include "tests/harness/registry_process.h"
+#include "tests/harness/subprocess.h"
+
+namespace berth::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class PullTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access("/usr/bin/skopeo", X_OK) != 0) GTEST_SKIP() << "skopeo is not installed";
+    auto registry = RegistryProcess::Start();
+    if (registry.status().code() == absl::StatusCode::kNotFound) GTEST_SKIP() << registry.status();
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    registry_ = std::move(*registry);
+    BERTH_ASSERT_OK(MakeBusyboxRootfs(dir_.path()));
+    RunResult archive = RunCommand({"/usr/bin/python3",
+                                    BERTH_SOURCE_DIR "/tests/interop/make_busybox_oci_archive.py",
+                                    dir_ / "rootfs", "busybox:latest", dir_ / "busybox.tar"});
+    ASSERT_EQ(archive.exit_code, 0) << archive.err;
+    std::ofstream(dir_ / "policy.json") << R"({"default":[{"type":"insecureAcceptAnything"}]})";
+    RunResult push = RunCommand({"/usr/bin/skopeo", "--policy", dir_ / "policy.json", "copy",
+                                 "--dest-tls-verify=false", "oci-archive:" + (dir_ / "busybox.tar"),
+                                 "docker://" + registry_->host() + "/library/busybox:latest"});
+    ASSERT_EQ(push.exit_code, 0) << push.err;
+    auto berthd = BerthdProcess::Start(dir_, {});
+    ASSERT_TRUE(berthd.ok()) << berthd.status();
+    berthd_ = std::move(*berthd);
+  }
+
+  RunResult Ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {BerthctlPath(), "-H", berthd_->address()});
+    return RunCommand(args);
+  }
+
+  TestDir dir_;
+  std::unique_ptr<RegistryProcess> registry_;
+  std::unique_ptr<BerthdProcess> berthd_;
+};
+
+TEST_F(PullTest, PullsUnpacksAndSaysWhenUpToDate) {
+  const std::string name = registry_->host() + "/library/busybox";
+  RunResult first = Ctl({"pull", name});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, StartsWith("latest: Pulling from library/busybox\n"));
+  EXPECT_THAT(first.out, HasSubstr(": Pull complete\n"));
+  EXPECT_THAT(first.out, HasSubstr("Digest: sha256:"));
+  EXPECT_THAT(first.out, HasSubstr("Status: Downloaded newer image for " + name + ":latest\n"));
+
+  // The snapshot holds the exact files of the rootfs skopeo pushed.
+  bool found = false;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           berthd_->root() + "/images/snapshots/snapshots")) {
+    if (entry.path().filename() == "busybox" && entry.path().parent_path().filename() == "bin") {
+      EXPECT_EQ(std::filesystem::file_size(entry.path()),
+                std::filesystem::file_size("/bin/busybox"));
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found) << "bin/busybox is in no snapshot";
+
+  RunResult second = Ctl({"pull", name + ":latest"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.out, HasSubstr(": Already exists\n"));
+  EXPECT_THAT(second.out, HasSubstr("Status: Image is up to date for " + name + ":latest\n"));
+
+  RunResult quiet = Ctl({"pull", "-q", name});
+  EXPECT_EQ(quiet.exit_code, 0);
+  EXPECT_EQ(quiet.out, name + ":latest\n");
+}
+
+TEST_F(PullTest, MissingTagAndBadReferenceFailClearly) {
+  RunResult missing = Ctl({"pull", registry_->host() + "/library/busybox:nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("Error response from daemon: manifest for"));
+  EXPECT_THAT(missing.err, HasSubstr("not found"));
+
+  RunResult upper = Ctl({"pull", "BusyBox"});
+  EXPECT_EQ(upper.exit_code, 1);
+  EXPECT_THAT(upper.err, HasSubstr("invalid reference format: repository name must be lowercase"));
+
+  RunResult no_arg = Ctl({"pull"});
+  EXPECT_EQ(no_arg.exit_code, 125);
+}
+
+}  // namespace
+}  // namespace berth::testing
