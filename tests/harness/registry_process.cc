@@ -98,6 +98,7 @@ absl::StatusOr<std::unique_ptr<RegistryProcess>> RegistryProcess::Start(Registry
         auth);
     std::string config_path = pattern + "/config.yml";
     if (absl::Status s = WriteFile(config_path, config); !s.ok()) return s;
+    registry->config_path_ = config_path;
     registry->pid_ = Spawn({kDockerRegistryBinary, "serve", config_path}, registry->log_path_);
     if (registry->pid_ <= 0) return absl::InternalError("cannot start docker-registry");
     // Waits for the listener, or for the process to end (port taken, bad config).
@@ -119,6 +120,22 @@ absl::StatusOr<std::unique_ptr<RegistryProcess>> RegistryProcess::Start(Registry
       absl::StrCat("docker-registry did not start; log:\n", registry->ReadLog()));
 }
 
+void RegistryProcess::Kill() {
+  if (pid_ > 0) StopProcess(pid_, SIGKILL);
+  pid_ = -1;
+}
+
+absl::Status RegistryProcess::Restart() {
+  Kill();
+  pid_ = Spawn({kDockerRegistryBinary, "serve", config_path_}, log_path_ + ".restarted");
+  if (pid_ <= 0) return absl::InternalError("cannot start docker-registry again");
+  for (int i = 0; i < 500; ++i) {
+    if (Accepts(port_)) return absl::OkStatus();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return absl::InternalError("docker-registry did not come back");
+}
+
 RegistryProcess::~RegistryProcess() {
   if (pid_ > 0) StopProcess(pid_, SIGTERM);
   if (!dir_.empty() && std::getenv("BERTH_KEEP_TEST_REGISTRY") == nullptr) {
@@ -134,9 +151,11 @@ std::string RegistryProcess::BlobDataPath(const std::string& digest_hex) const {
 }
 
 std::string RegistryProcess::ReadLog() const {
-  std::ifstream in(log_path_);
   std::stringstream text;
-  text << in.rdbuf();
+  for (const std::string& path : {log_path_, log_path_ + ".restarted"}) {
+    std::ifstream in(path);
+    if (in) text << in.rdbuf();
+  }
   return text.str();
 }
 

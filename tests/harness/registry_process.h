@@ -37,6 +37,10 @@ class RegistryProcess {
   // Where the blob's bytes are on disk, for tests that corrupt them.
   std::string BlobDataPath(const std::string& digest_hex) const;
   std::string ReadLog() const;
+  // Kills the registry with SIGKILL (a crash in the middle of whatever it serves).
+  void Kill();
+  // Starts it again with the same config, port and storage.
+  absl::Status Restart();
   // Whether the log comes to match `pattern` (ECMAScript regex) within a few seconds: the
   // registry writes an access log line only after the response has gone out.
   bool LogEventuallyMatches(const std::string& pattern) const;
@@ -46,6 +50,7 @@ class RegistryProcess {
   std::string dir_;
   std::string storage_dir_;
   std::string log_path_;
+  std::string config_path_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -66,7 +68,9 @@ class ImagePullerTest : public ::testing::TestWithParam<std::string> {
     manifest.media_type = std::string(media_type::kOciManifest);
     for (const PushedLayer& layer : layers) {
       config.diff_ids.push_back(layer.diff_id);
-      manifest.layers.push_back({.media_type = std::string(media_type::kOciLayerTarGzip),
+      const bool gzip = layer.blob.size() > 2 && layer.blob[0] == '\x1f' && layer.blob[1] == '\x8b';
+      manifest.layers.push_back({.media_type = std::string(gzip ? media_type::kOciLayerTarGzip
+                                                                : media_type::kOciLayerTar),
                                  .digest = Digest::Of(layer.blob),
                                  .size = static_cast<int64_t>(layer.blob.size())});
       Upload(client, *ref, layer.blob);
@@ -222,6 +226,49 @@ TEST_P(ImagePullerTest, FlippedByteFailsWithADigestErrorAndCommitsNothing) {
   auto images = root_->metadata().ListImages("default");
   ASSERT_TRUE(images.ok());
   EXPECT_TRUE(images->empty());
+}
+
+TEST_P(ImagePullerTest, KilledRegistryMidLayerResumesFromTheStoredOffset) {
+  // 24 MiB that do not compress, in an uncompressed layer.
+  std::string noise(24 << 20, '\0');
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (size_t i = 0; i < noise.size(); i += 8) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    std::memcpy(&noise[i], &x, 8);
+  }
+  std::string tar = BuildTar({File("noise", noise)});
+  PushedLayer layer{tar, Digest::Of(tar)};
+  // Push uncompressed: the manifest's layer is the tar itself.
+  Push("pull/big:v1", {layer});
+
+  // The registry dies once a few MiB of the layer have arrived.
+  std::atomic<bool> killed{false};
+  ImagePuller puller(*root_);
+  PullOptions options;
+  options.reference = registry_->host() + "/pull/big:v1";
+  auto first = puller.Pull(options, [&](const PullProgress& p) {
+    if (p.state == LayerState::kDownloading && p.current >= (4 << 20) && !killed.exchange(true)) {
+      registry_->Kill();
+    }
+  });
+  ASSERT_TRUE(killed.load());
+  ASSERT_FALSE(first.ok());
+  auto ingests = root_->content().Statuses();
+  ASSERT_TRUE(ingests.ok());
+  ASSERT_EQ(ingests->size(), 1u);
+  const int64_t stored = (*ingests)[0].offset;
+  EXPECT_GE(stored, 4 << 20);
+  EXPECT_LT(stored, static_cast<int64_t>(tar.size()));
+
+  ASSERT_TRUE(registry_->Restart().ok());
+  auto second = puller.Pull(options, {});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE(registry_->LogEventuallyMatches("\"GET /v2/pull/big/blobs/" + Digest::Of(tar).str() +
+                                              " HTTP/1.1\" 206"));
+  EXPECT_EQ(ReadFromImage(*second, "/noise").size(), noise.size());
+  auto info = root_->content().Info(Digest::Of(tar));
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->size, static_cast<int64_t>(tar.size()));
 }
 
 TEST_P(ImagePullerTest, UnknownTagIsNotFound) {
