@@ -51,11 +51,9 @@ for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.1; done
 ctr() { command ctr -a "$sock" -n "$ns" "$@"; }
 
 # A busybox image built here, imported.
-mkdir -p "$work/rootfs/bin" "$work/rootfs/"{proc,sys,dev,tmp,etc}
-cp /bin/busybox "$work/rootfs/bin/busybox"
-for applet in sh echo sleep cat hostname true tr; do ln -s busybox "$work/rootfs/bin/$applet"; done
 image="docker.io/library/berth-busybox:test"
-python3 "$here/make_busybox_oci_archive.py" "$work/rootfs" "$image" "$work/image.tar"
+python3 "$here/../images/make_busybox_image.py" --format oci-archive --name "$image" \
+  -o "$work/image.tar"
 ctr image import "$work/image.tar" >/dev/null
 ctr image ls -q | grep -qx "$image" || fail "image not imported"
 
