@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -205,6 +206,48 @@ TEST_F(ImageArchiveTest, SkopeoReadsWhatSaveWrites) {
         std::chrono::seconds(120));
     EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   }
+}
+
+// containerd (Debian's) with its own root, state and socket imports what save writes.
+TEST_F(ImageArchiveTest, ContainerdImportsWhatSaveWrites) {
+  if (!HaveProgram("containerd") || !HaveProgram("ctr")) GTEST_SKIP() << "no containerd";
+  if (::geteuid() != 0) GTEST_SKIP() << "containerd needs root";
+  ASSERT_TRUE(Load(MakeImage("oci-archive", {"--gzip"})).ok());
+  std::string docker = dir_ / "docker.tar", oci = dir_ / "oci.tar";
+  BERTH_ASSERT_OK(Save({"busybox:latest"}, docker, SaveFormat::kDocker));
+  BERTH_ASSERT_OK(Save({"busybox:latest"}, oci, SaveFormat::kOci));
+
+  const std::string work = dir_ / "containerd", sock = work + "/c.sock";
+  WriteFile(work + "/config.toml",
+            "version = 2\nroot = \"" + work + "/root\"\nstate = \"" + work +
+                "/state\"\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n[grpc]\n"
+                "  address = \"" +
+                sock + "\"\n[ttrpc]\n  address = \"" + sock + ".ttrpc\"\n");
+  pid_t pid = ::berth::testing::Spawn(
+      {"/usr/bin/env", "containerd", "--config", work + "/config.toml"}, work + "/log");
+  auto ctr = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"/usr/bin/env", "ctr", "-a", sock, "-n", "berth-archive-test"});
+    return RunCommand(args, {}, std::chrono::seconds(120));
+  };
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {  // polls for readiness; no timing is asserted
+    up = Exists(sock) && ctr({"version"}).exit_code == 0;
+    if (!up) ::usleep(100 * 1000);
+  }
+  if (up) {
+    auto docker_import = ctr({"images", "import", "--no-unpack", docker});
+    EXPECT_EQ(docker_import.exit_code, 0) << docker_import.out << docker_import.err;
+    auto oci_import = ctr({"images", "import", "--no-unpack", "--index-name", "oci:x", oci});
+    EXPECT_EQ(oci_import.exit_code, 0) << oci_import.out << oci_import.err;
+    auto list = ctr({"images", "ls", "-q"});
+    EXPECT_THAT(list.out, HasSubstr("docker.io/library/busybox:latest"));
+  }
+  ::berth::testing::StopProcess(pid, SIGTERM);
+  RunCommand({"/bin/sh", "-c",
+              "grep ' " + work +
+                  "' /proc/self/mounts | cut -d' ' -f2 | "
+                  "sort -r | xargs -r -n1 umount -l"});
+  ASSERT_TRUE(up) << "containerd did not start";
 }
 
 TEST_F(ImageArchiveTest, ImportMakesAOneLayerImageWithTheChanges) {
