@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   berth::ctl::AddVersionCommand(app, run);
   berth::ctl::AddInfoCommand(app, run);
   berth::ctl::AddPullCommand(app, run);
+  berth::ctl::AddLoadCommand(app, run);
   for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
     sub->set_help_flag("-h,--help", "Print usage");
   }

@@ -9,7 +9,6 @@
 
 #include "common/status_matchers.h"
 #include "tests/harness/berthd_process.h"
-#include "tests/harness/busybox_bundle.h"
 #include "tests/harness/registry_process.h"
 #include "tests/harness/subprocess.h"
 
@@ -27,10 +26,9 @@ class PullTest : public ::testing::Test {
     if (registry.status().code() == absl::StatusCode::kNotFound) GTEST_SKIP() << registry.status();
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = std::move(*registry);
-    BERTH_ASSERT_OK(MakeBusyboxRootfs(dir_.path()));
-    RunResult archive = RunCommand({"/usr/bin/python3",
-                                    BERTH_SOURCE_DIR "/tests/interop/make_busybox_oci_archive.py",
-                                    dir_ / "rootfs", "busybox:latest", dir_ / "busybox.tar"});
+    RunResult archive = RunCommand(
+        {"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
+         dir_ / "busybox.tar", "--format", "oci-archive", "--name", "busybox:latest"});
     ASSERT_EQ(archive.exit_code, 0) << archive.err;
     std::ofstream(dir_ / "policy.json") << R"({"default":[{"type":"insecureAcceptAnything"}]})";
     RunResult push = RunCommand({"/usr/bin/skopeo", "--policy", dir_ / "policy.json", "copy",
@@ -95,6 +93,33 @@ TEST_F(PullTest, MissingTagAndBadReferenceFailClearly) {
 
   RunResult no_arg = Ctl({"pull"});
   EXPECT_EQ(no_arg.exit_code, 125);
+}
+
+TEST(LoadTest, LoadsDockerAndOciArchivesFromAFileAndFromStdin) {
+  TestDir dir;
+  for (const char* format : {"docker-archive", "oci-archive"}) {
+    RunResult made = RunCommand(
+        {"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
+         dir / (std::string(format) + ".tar"), "--format", format, "--name", "busybox:latest"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+  }
+  auto berthd = BerthdProcess::Start(dir, {});
+  ASSERT_TRUE(berthd.ok()) << berthd.status();
+  RunResult from_file = RunCommand(
+      {BerthctlPath(), "-H", (*berthd)->address(), "load", "-i", dir / "docker-archive.tar"});
+  EXPECT_EQ(from_file.exit_code, 0) << from_file.err;
+  EXPECT_EQ(from_file.out, "Loaded image: busybox:latest\n");
+  RunResult from_stdin = RunCommand(
+      {"/bin/sh", "-c",
+       BerthctlPath() + " -H " + (*berthd)->address() + " load < " + dir / "oci-archive.tar"});
+  EXPECT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+  EXPECT_EQ(from_stdin.out, "Loaded image: busybox:latest\n");
+
+  std::ofstream(dir / "junk.tar") << "not an archive";
+  RunResult junk =
+      RunCommand({BerthctlPath(), "-H", (*berthd)->address(), "load", "-i", dir / "junk.tar"});
+  EXPECT_EQ(junk.exit_code, 1);
+  EXPECT_THAT(junk.err, HasSubstr("Error response from daemon:"));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "common/rpc/namespace.h"
 #include "common/rpc/status.h"
 #include "services/images/core/image_puller.h"
+#include "services/images/grpc/transfer_archive_rpcs.h"
 #include "services/images/grpc/transfer_convert.h"
 
 namespace berth::images {
@@ -37,6 +38,24 @@ grpc::Status TransferService::Pull(grpc::ServerContext* context,
   *response.mutable_result() = PulledImageToProto(*pulled, *root_, *ns);
   writer->Write(response);
   return grpc::Status::OK;
+}
+
+grpc::Status TransferService::Load(grpc::ServerContext* context,
+                                   grpc::ServerReader<v1::LoadImagesRequest>* reader,
+                                   v1::LoadImagesResponse* response) {
+  return HandleLoad(*root_, context, reader, response);
+}
+
+grpc::Status TransferService::Save(grpc::ServerContext* context,
+                                   const v1::SaveImagesRequest* request,
+                                   grpc::ServerWriter<v1::SaveImagesResponse>* writer) {
+  return HandleSave(*root_, context, request, writer);
+}
+
+grpc::Status TransferService::Import(grpc::ServerContext* context,
+                                     grpc::ServerReader<v1::ImportImageRequest>* reader,
+                                     v1::ImportImageResponse* response) {
+  return HandleImport(*root_, context, reader, response);
 }
 
 }  // namespace berth::images

@@ -1,4 +1,4 @@
-// berth.images.v1.Transfer: pull (push, save, load and import arrive separately).
+// berth.images.v1.Transfer: pull, and the archive RPCs (load, save, import); push later.
 #pragma once
 
 #include <memory>
@@ -14,6 +14,13 @@ class TransferService final : public v1::Transfer::Service {
 
   grpc::Status Pull(grpc::ServerContext* context, const v1::PullImageRequest* request,
                     grpc::ServerWriter<v1::PullImageResponse>* writer) override;
+  grpc::Status Load(grpc::ServerContext* context, grpc::ServerReader<v1::LoadImagesRequest>* reader,
+                    v1::LoadImagesResponse* response) override;
+  grpc::Status Save(grpc::ServerContext* context, const v1::SaveImagesRequest* request,
+                    grpc::ServerWriter<v1::SaveImagesResponse>* writer) override;
+  grpc::Status Import(grpc::ServerContext* context,
+                      grpc::ServerReader<v1::ImportImageRequest>* reader,
+                      v1::ImportImageResponse* response) override;
 
  private:
   std::shared_ptr<ImageRoot> root_;
