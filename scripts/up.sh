@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # berth's main job on a fresh Debian 12 machine, as root: install what is needed, build,
-# start berthd in the background and show `berthctl info` against it.
+# start berthd in the background, build a busybox image from Debian's busybox-static and
+# load it into berth, and show `berthctl version` and `info`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -24,6 +25,10 @@ else
   echo "berthd started (pid $(cat "$pidfile"), log /var/log/berthd.log, metrics http://127.0.0.1:9323/metrics)"
 fi
 build/ctl/berthctl -H "unix://$socket" version
+echo
+image=build/busybox-image.tar
+python3 tests/images/make_busybox_image.py --name busybox:latest --format docker-archive -o "$image"
+build/ctl/berthctl -H "unix://$socket" load -i "$image"
 echo
 build/ctl/berthctl -H "unix://$socket" info
 echo
