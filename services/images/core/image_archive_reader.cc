@@ -129,8 +129,7 @@ absl::Status StagedArchive::ReadAll(int fd) {
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_fd(a.get(), fd, kChunk) != ARCHIVE_OK) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a tar archive: ", ArchiveMessage(a.get())));
+    return absl::InvalidArgumentError(absl::StrCat("not a tar archive: ", ArchiveMessage(a.get())));
   }
   std::string buffer(kChunk, '\0');
   int entries = 0;

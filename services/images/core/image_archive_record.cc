@@ -85,9 +85,10 @@ absl::StatusOr<std::vector<ImageRecord>> NameImage(ImageRoot& root, const std::s
 absl::StatusOr<std::string> CreateTransferLease(ImageRoot& root, const std::string& ns,
                                                 absl::string_view purpose) {
   BERTH_RETURN_IF_ERROR(ValidateNamespace(ns));
-  BERTH_ASSIGN_OR_RETURN(LeaseRecord lease,
-                         root.metadata().CreateLease(ns, "", {{"berth.io/transfer", std::string(purpose)}},
-                                                     absl::Now() + absl::Hours(24)));
+  BERTH_ASSIGN_OR_RETURN(
+      LeaseRecord lease,
+      root.metadata().CreateLease(ns, "", {{"berth.io/transfer", std::string(purpose)}},
+                                  absl::Now() + absl::Hours(24)));
   return lease.id;
 }
 
