@@ -26,7 +26,7 @@ struct ImageRootOptions {
   std::string default_domain = "docker.io";
   std::vector<std::string> registry_mirrors;
   std::vector<std::string> insecure_registries;
-  std::string certs_dir;  // Docker-style certs.d; "" for none
+  std::string certs_dir = "";  // Docker-style certs.d; "" for none
 };
 
 class ImageRoot {

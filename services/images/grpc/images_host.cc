@@ -9,6 +9,8 @@
 #include "common/status_macros.h"
 #include "services/images/core/image_root.h"
 #include "services/images/core/storage_driver.h"
+#include "services/images/grpc/images_service.h"
+#include "services/images/grpc/snapshots_service.h"
 #include "services/images/grpc/transfer_service.h"
 
 namespace berth::images {
@@ -24,8 +26,8 @@ absl::StatusOr<rpc::HostedService> HostImagesService(const rpc::ServiceSetup& se
   rpc::HostedService hosted;
   hosted.name = "images";
   hosted.AddPending<v1::Content>();
-  hosted.AddPending<v1::Images>();
-  hosted.AddPending<v1::Snapshots>();
+  hosted.Add<v1::Images>(std::make_unique<ImagesService>(root));
+  hosted.Add<v1::Snapshots>(std::make_unique<SnapshotsService>(root));
   hosted.AddPending<v1::Leases>();
   hosted.Add<v1::Transfer>(std::make_unique<TransferService>(root));
   hosted.AddPending<v1::Builder>();

@@ -1,0 +1,104 @@
+#include "services/images/grpc/images_service.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/rpc/namespace.h"
+#include "common/rpc/status.h"
+#include "common/status_macros.h"
+#include "services/images/core/image_catalog.h"
+#include "services/images/grpc/image_convert.h"
+
+namespace berth::images {
+namespace {
+
+absl::Status Require(const std::string& value, absl::string_view field) {
+  if (!value.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
+}
+
+absl::StatusOr<ImageCatalog> CatalogFor(ImageRoot& root, const grpc::ServerContext& context,
+                                        const types::v1::Platform* platform = nullptr) {
+  BERTH_ASSIGN_OR_RETURN(std::string ns, rpc::NamespaceOf(context));
+  return ImageCatalog(root, std::move(ns),
+                      platform != nullptr ? FromProto(*platform) : HostPlatform());
+}
+
+}  // namespace
+
+grpc::Status ImagesService::Get(grpc::ServerContext* context, const v1::GetImageRequest* request,
+                                v1::GetImageResponse* response) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    BERTH_RETURN_IF_ERROR(Require(request->name(), "name"));
+    BERTH_ASSIGN_OR_RETURN(ImageCatalog catalog, CatalogFor(*root_, *context));
+    BERTH_ASSIGN_OR_RETURN(ImageRecord record, catalog.Get(request->name()));
+    ToProto(record, response->mutable_image());
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status ImagesService::List(grpc::ServerContext* context, const v1::ListImagesRequest* request,
+                                 v1::ListImagesResponse* response) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    BERTH_ASSIGN_OR_RETURN(ImageFilters filters,
+                           ParseImageFilters(FiltersFromProto(request->filters())));
+    BERTH_ASSIGN_OR_RETURN(ImageCatalog catalog, CatalogFor(*root_, *context));
+    BERTH_ASSIGN_OR_RETURN(std::vector<ImageSummary> images, catalog.List(filters));
+    for (const ImageSummary& image : images) ToProto(image, response->add_images());
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status ImagesService::Delete(grpc::ServerContext* context,
+                                   const v1::DeleteImageRequest* request,
+                                   v1::DeleteImageResponse* response) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    BERTH_RETURN_IF_ERROR(Require(request->name(), "name"));
+    BERTH_ASSIGN_OR_RETURN(ImageCatalog catalog, CatalogFor(*root_, *context));
+    // Collection always runs before the answer, so `sync` changes nothing.
+    BERTH_ASSIGN_OR_RETURN(std::vector<DeletedItem> items,
+                           catalog.Delete(request->name(), request->force()));
+    for (const DeletedItem& item : items) ToProto(item, response->add_items());
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status ImagesService::Tag(grpc::ServerContext* context, const v1::TagImageRequest* request,
+                                v1::TagImageResponse* response) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    BERTH_RETURN_IF_ERROR(Require(request->source(), "source"));
+    BERTH_RETURN_IF_ERROR(Require(request->target(), "target"));
+    BERTH_ASSIGN_OR_RETURN(ImageCatalog catalog, CatalogFor(*root_, *context));
+    BERTH_ASSIGN_OR_RETURN(ImageRecord record, catalog.Tag(request->source(), request->target()));
+    ToProto(record, response->mutable_image());
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status ImagesService::History(grpc::ServerContext* context,
+                                    const v1::ImageHistoryRequest* request,
+                                    v1::ImageHistoryResponse* response) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    BERTH_RETURN_IF_ERROR(Require(request->name(), "name"));
+    BERTH_ASSIGN_OR_RETURN(ImageCatalog catalog,
+                           CatalogFor(*root_, *context, &request->platform()));
+    BERTH_ASSIGN_OR_RETURN(std::vector<HistoryItem> items, catalog.History(request->name()));
+    for (const HistoryItem& item : items) ToProto(item, response->add_history());
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status ImagesService::Inspect(grpc::ServerContext* context,
+                                    const v1::InspectImageRequest* request,
+                                    v1::InspectImageResponse* response) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    BERTH_RETURN_IF_ERROR(Require(request->name(), "name"));
+    BERTH_ASSIGN_OR_RETURN(ImageCatalog catalog,
+                           CatalogFor(*root_, *context, &request->platform()));
+    BERTH_ASSIGN_OR_RETURN(ImageDetails details, catalog.Inspect(request->name()));
+    ToProto(details, response->mutable_image());
+    return absl::OkStatus();
+  }());
+}
+
+}  // namespace berth::images
