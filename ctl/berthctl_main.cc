@@ -5,6 +5,7 @@
 
 #include "common/version.h"
 #include "ctl/command.h"
+#include "ctl/image_commands.h"
 
 namespace {
 
@@ -60,6 +61,8 @@ int main(int argc, char** argv) {
   berth::ctl::AddInfoCommand(app, run);
   berth::ctl::AddPullCommand(app, run);
   berth::ctl::AddLoadCommand(app, run);
+
+  berth::ctl::AddImageCommands(app, run);
   for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
     sub->set_help_flag("-h,--help", "Print usage");
   }
