@@ -184,6 +184,80 @@ TEST_F(ImagesTest, ListTagInspectHistoryAndRemove) {
   EXPECT_EQ(missing.err, "Error response from daemon: No such image: busybox\n");
 }
 
+TEST_F(ImagesTest, SnapshotsServiceWorksInTheCallersNamespace) {
+  auto channel = grpc::CreateChannel(berthd_->address(), grpc::InsecureChannelCredentials());
+  auto snapshots = img::v1::Snapshots::NewStub(channel);
+  const std::string key = UniqueName();
+  {
+    grpc::ClientContext context;
+    img::v1::PrepareSnapshotRequest request;
+    request.set_key(key);
+    request.set_parent(image_.chain_ids.back().str());
+    img::v1::PrepareSnapshotResponse response;
+    grpc::Status status = snapshots->Prepare(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_GE(response.mounts_size(), 1);
+  }
+  {
+    grpc::ClientContext context;
+    img::v1::CommitSnapshotRequest request;
+    request.set_key(key);
+    request.set_name(key + "-committed");
+    (*request.mutable_labels())["role"] = "test";
+    google::protobuf::Empty empty;
+    grpc::Status status = snapshots->Commit(&context, request, &empty);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  {
+    grpc::ClientContext context;
+    img::v1::ListSnapshotsRequest request;
+    auto* filter = request.add_filters();
+    filter->set_key("label");
+    filter->add_values("role=test");
+    auto reader = snapshots->List(&context, request);
+    img::v1::ListSnapshotsResponse batch;
+    std::vector<std::string> names;
+    while (reader->Read(&batch)) {
+      for (const auto& info : batch.info()) names.push_back(info.name());
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+    EXPECT_THAT(names, ElementsAre(key + "-committed"));
+  }
+  {
+    // Another namespace sees nothing of it.
+    grpc::ClientContext context;
+    rpc::SetNamespace(context, "other");
+    img::v1::StatSnapshotRequest request;
+    request.set_key(key + "-committed");
+    img::v1::StatSnapshotResponse response;
+    EXPECT_EQ(snapshots->Stat(&context, request, &response).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext context;
+    img::v1::RemoveSnapshotRequest request;
+    request.set_key(key + "-committed");
+    google::protobuf::Empty empty;
+    EXPECT_TRUE(snapshots->Remove(&context, request, &empty).ok());
+  }
+  {
+    // An unknown lease is refused before anything is made.
+    grpc::ClientContext context;
+    context.AddMetadata("berth-lease", "no-such-lease");
+    img::v1::PrepareSnapshotRequest request;
+    request.set_key(key);
+    img::v1::PrepareSnapshotResponse response;
+    EXPECT_EQ(snapshots->Prepare(&context, request, &response).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+    grpc::ClientContext stat_context;
+    img::v1::StatSnapshotRequest stat;
+    stat.set_key(key);
+    img::v1::StatSnapshotResponse info;
+    EXPECT_EQ(snapshots->Stat(&stat_context, stat, &info).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+}
+
 TEST_F(ImagesTest, UsageErrorsExit125) {
   EXPECT_EQ(Ctl({"tag", "busybox"}).exit_code, 125);
   EXPECT_EQ(Ctl({"rmi"}).exit_code, 125);

@@ -1,5 +1,6 @@
 #include "services/images/grpc/snapshots_service.h"
 
+#include <algorithm>
 #include <functional>
 #include <string>
 
@@ -49,8 +50,14 @@ absl::Status RequireKey(const std::string& key, absl::string_view field = "key")
 absl::Status Leased(ImageRoot& root, const Target& target, const std::string& key,
                     const std::function<absl::Status()>& create) {
   auto hold = root.gc_lock().Shared();
+  if (target.lease.empty()) return create();
+  // Checked first, so an unknown lease leaves no snapshot behind.
+  BERTH_ASSIGN_OR_RETURN(std::vector<LeaseRecord> leases, root.metadata().ListLeases(target.ns));
+  if (std::none_of(leases.begin(), leases.end(),
+                   [&](const LeaseRecord& l) { return l.id == target.lease; })) {
+    return absl::NotFoundError(absl::StrCat("lease ", target.lease, " not found"));
+  }
   BERTH_RETURN_IF_ERROR(create());
-  if (target.lease.empty()) return absl::OkStatus();
   return root.metadata().AddLeaseResource(
       target.ns, target.lease, absl::StrCat(kLeaseSnapshotsPrefix, target.snapshotter), key);
 }
