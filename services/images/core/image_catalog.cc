@@ -1,7 +1,5 @@
 #include "services/images/core/image_catalog.h"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <set>
 
@@ -35,33 +33,6 @@ absl::Status NoSuchImage(absl::string_view name) {
   return absl::NotFoundError(absl::StrCat("No such image: ", name));
 }
 
-// The repository without tag or digest, "busybox" for docker.io/library/busybox.
-std::string FamiliarName(ImageReference ref, absl::string_view domain) {
-  ref.tag.clear();
-  ref.digest = Digest();
-  return ref.FamiliarString(domain);
-}
-
-bool MatchesAny(const std::vector<std::string>& patterns, const ImageReference& ref,
-                absl::string_view domain) {
-  const std::string full = ref.FamiliarString(domain);
-  const std::string name = FamiliarName(ref, domain);
-  for (const std::string& pattern : patterns) {
-    if (::fnmatch(pattern.c_str(), full.c_str(), FNM_PATHNAME) == 0 ||
-        ::fnmatch(pattern.c_str(), name.c_str(), FNM_PATHNAME) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
-bool HasLabel(const Labels& labels, const std::string& filter) {
-  size_t eq = filter.find('=');
-  auto it = labels.find(filter.substr(0, eq));
-  if (it == labels.end()) return false;
-  return eq == std::string::npos || it->second == filter.substr(eq + 1);
-}
-
 Platform PlatformOf(const ImageConfig& config) {
   Platform platform;
   platform.os = config.os;
@@ -81,36 +52,6 @@ void AppendOnce(std::vector<std::string>* out, std::string value) {
 }
 
 }  // namespace
-
-absl::StatusOr<ImageFilters> ParseImageFilters(
-    const std::map<std::string, std::vector<std::string>>& filters) {
-  ImageFilters out;
-  for (const auto& [key, values] : filters) {
-    std::vector<std::string>* list = nullptr;
-    if (key == "dangling") {
-      for (const std::string& value : values) {
-        std::string v = absl::AsciiStrToLower(value);
-        if (v == "true" || v == "1") {
-          out.dangling = true;
-        } else if (v == "false" || v == "0") {
-          out.dangling = false;
-        } else {
-          return absl::InvalidArgumentError(absl::StrCat("invalid filter 'dangling=", value, "'"));
-        }
-      }
-      continue;
-    }
-    if (key == "reference") list = &out.references;
-    if (key == "label") list = &out.labels;
-    if (key == "label!") list = &out.not_labels;
-    if (key == "before") list = &out.before;
-    if (key == "since") list = &out.since;
-    if (list == nullptr)
-      return absl::InvalidArgumentError(absl::StrCat("invalid filter '", key, "'"));
-    list->insert(list->end(), values.begin(), values.end());
-  }
-  return out;
-}
 
 std::string ShortImageId(const Digest& id) { return std::string(id.hex().substr(0, 12)); }
 
@@ -238,7 +179,7 @@ void ImageCatalog::AddNames(const Entry& entry, std::vector<std::string>* tags,
   for (const ImageRecord& record : entry.records) {
     absl::StatusOr<ImageReference> ref = Parse(record.name);
     if (!ref.ok()) continue;
-    if (!patterns.empty() && !MatchesAny(patterns, *ref, domain)) continue;
+    if (!patterns.empty() && !MatchesReference(patterns, *ref, domain)) continue;
     ImageReference canonical = *ref;
     canonical.tag.clear();
     if (ref->digest.empty()) {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/images/core/image_filters.h"
 #include "services/images/core/image_reference.h"
 #include "services/images/core/image_root.h"
 #include "services/images/core/platform.h"
@@ -25,8 +26,8 @@ struct ImageSummary {
   std::vector<std::string> repo_tags;         // familiar: "busybox:latest"
   std::vector<std::string> repo_digests;      // familiar: "busybox@sha256:…"
   absl::Time created = absl::InfinitePast();  // from the config; InfinitePast when absent
-  int64_t size = 0;
-  Labels labels;  // the config's labels
+  int64_t size = 0;  // the unpacked layers' disk usage; compressed sizes when not unpacked
+  Labels labels;     // the config's labels
   Descriptor target;
   Platform platform;
 };
@@ -45,7 +46,7 @@ struct ImageDetails {
   std::vector<Digest> layers;  // diff IDs, base first
   Descriptor target;
   Descriptor manifest;
-  int64_t size = 0;
+  int64_t size = 0;  // the unpacked layers' disk usage; compressed sizes when not unpacked
   std::string snapshotter;
   bool unpacked = false;
 };
@@ -56,7 +57,7 @@ struct HistoryItem {
   absl::Time created = absl::InfinitePast();
   std::string created_by;
   std::vector<std::string> tags;  // the image's tags, on the newest line
-  int64_t size = 0;
+  int64_t size = 0;               // this step's layer: unpacked disk usage, or compressed size
   std::string comment;
   bool empty_layer = false;
 };
@@ -66,20 +67,6 @@ struct DeletedItem {
   std::string untagged;  // a familiar reference
   std::string deleted;   // an image ID
 };
-
-// `docker images --filter`: values of one key are OR'd, keys AND'd.
-struct ImageFilters {
-  std::optional<bool> dangling;
-  std::vector<std::string> references;  // globs on familiar "repo" or "repo:tag"
-  std::vector<std::string> labels;      // "k" or "k=v"
-  std::vector<std::string> not_labels;  // label!=…
-  std::vector<std::string> before;      // names: images created before it
-  std::vector<std::string> since;
-};
-
-// From key → values; InvalidArgument ("invalid filter 'x'") for an unknown key or value.
-absl::StatusOr<ImageFilters> ParseImageFilters(
-    const std::map<std::string, std::vector<std::string>>& filters);
 
 // "sha256:<hex>" → "<first 12 hex>".
 std::string ShortImageId(const Digest& id);
