@@ -173,10 +173,23 @@ absl::Status DirectorySnapshotter::Commit(const std::string& name, const std::st
 absl::Status DirectorySnapshotter::Remove(const std::string& key) {
   std::lock_guard lock(mu_);
   int64_t id = 0;
-  BERTH_RETURN_IF_ERROR(metadata_.Transaction([&]() -> absl::Status {
+  auto remove_row = [&]() -> absl::Status {
     BERTH_ASSIGN_OR_RETURN(id, metadata_.Remove(key));
     return absl::OkStatus();
-  }));
+  };
+  absl::Status removed_row = metadata_.Transaction(remove_row);
+  if (removed_row.code() == absl::StatusCode::kResourceExhausted) {
+    // A full disk (a layer that filled it, say) can refuse even the row's deletion. An
+    // active or view snapshot's files are being thrown away anyway: free them first.
+    BERTH_ASSIGN_OR_RETURN(SnapshotRecord record, metadata_.Get(key));
+    if (record.info.kind == SnapshotKind::kCommitted) return removed_row;
+    if (auto dir = OpenDir(snapshots_fd(), absl::StrCat(record.id)); dir.ok()) {
+      (void)RemoveTree(dir->get(), "fs");
+      (void)RemoveTree(dir->get(), "work");
+    }
+    removed_row = metadata_.Transaction(remove_row);
+  }
+  BERTH_RETURN_IF_ERROR(removed_row);
   // The snapshot is gone once its row is; a directory left here is Cleanup's to finish.
   if (absl::Status removed = RemoveTree(snapshots_fd(), absl::StrCat(id)); !removed.ok()) {
     log::Warn("snapshot directory left for cleanup",

@@ -4,13 +4,16 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_split.h"
 #include "common/file_text.h"
 #include "common/status_matchers.h"
@@ -269,6 +272,67 @@ TEST_P(ImagePullerTest, KilledRegistryMidLayerResumesFromTheStoredOffset) {
   auto info = root_->content().Info(Digest::Of(tar));
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->size, static_cast<int64_t>(tar.size()));
+}
+
+TEST_P(ImagePullerTest, GcForcedRepeatedlyDuringAPullRemovesNothingItNeeds) {
+  Push("pull/gc:v1",
+       {Layer({File("a", std::string(300000, 'a'))}), Layer({File("b", std::string(300000, 'b'))}),
+        Layer({File("c", std::string(300000, 'c'))})});
+  std::atomic<bool> done{false};
+  std::atomic<int> runs{0};
+  std::thread collector([&] {
+    while (!done.load()) {
+      auto gc = root_->CollectGarbage();
+      EXPECT_TRUE(gc.ok()) << gc.status();
+      runs++;
+    }
+  });
+  auto pulled = Pull("pull/gc:v1");
+  done = true;
+  collector.join();
+  ASSERT_TRUE(pulled.ok()) << pulled.status();
+  EXPECT_GT(runs.load(), 0);
+  EXPECT_EQ(ReadFromImage(*pulled, "/a").size(), 300000u);
+  EXPECT_EQ(ReadFromImage(*pulled, "/c").size(), 300000u);
+  auto gc = root_->CollectGarbage();
+  ASSERT_TRUE(gc.ok());
+  EXPECT_EQ(gc->removed_blobs, 0);
+  EXPECT_EQ(gc->removed_snapshots, 0);
+}
+
+// A ~1 MB layer that expands to 1 GiB, pulled onto a 48 MiB file system.
+TEST_P(ImagePullerTest, GzipBombEndsInEnospcRemovesItsSnapshotAndTheNextPullWorks) {
+  const std::string small = dir_ / "small";
+  ASSERT_EQ(::mkdir(small.c_str(), 0700), 0);
+  ASSERT_EQ(::mount("tmpfs", small.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=48m"), 0);
+  absl::Cleanup unmount = [&] {
+    root_.reset();
+    ::umount2(small.c_str(), MNT_DETACH);
+  };
+  ImageRootOptions options;
+  options.root_dir = small + "/images";
+  options.storage_driver = GetParam();
+  auto root = ImageRoot::Open(options);
+  ASSERT_TRUE(root.ok()) << root.status();
+  root_ = std::move(*root);
+
+  PushedLayer bomb{GzipBomb(int64_t{1} << 30), Digest::Of("not checked: the apply fails first")};
+  ASSERT_LT(bomb.blob.size(), 4u << 20);
+  Push("pull/bomb:v1", {bomb});
+  auto pulled = Pull("pull/bomb:v1");
+  EXPECT_THAT(pulled,
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("no space left on device")));
+  auto snapshots = root_->snapshotter().List();
+  ASSERT_TRUE(snapshots.ok());
+  EXPECT_TRUE(snapshots->empty()) << snapshots->size() << " snapshots left";
+  auto images = root_->metadata().ListImages("default");
+  ASSERT_TRUE(images.ok());
+  EXPECT_TRUE(images->empty());
+
+  Push("pull/fine:v1", {Layer({File("ok", "fine\n")})});
+  auto fine = Pull("pull/fine:v1");
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_EQ(ReadFromImage(*fine, "/ok"), "fine\n");
 }
 
 TEST_P(ImagePullerTest, UnknownTagIsNotFound) {

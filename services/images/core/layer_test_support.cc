@@ -230,4 +230,28 @@ void WriteFile(const std::string& path, const std::string& data, mode_t mode) {
   close(fd);
 }
 
+std::string GzipBomb(int64_t size) {
+  UniqueFd fd(memfd_create("bomb", MFD_CLOEXEC));
+  archive* a = archive_write_new();
+  archive_write_set_format_pax(a);
+  archive_write_add_filter_gzip(a);
+  archive_write_set_filter_option(a, "gzip", "compression-level", "9");
+  archive_write_set_bytes_in_last_block(a, 1);
+  archive_write_open_fd(a, fd.get());
+  archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, "zeros");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_size(e, size);
+  archive_write_header(a, e);
+  archive_entry_free(e);
+  std::string zeros(1 << 20, '\0');
+  for (int64_t done = 0; done < size; done += static_cast<int64_t>(zeros.size())) {
+    if (archive_write_data(a, zeros.data(), zeros.size()) < 0) break;
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return ReadAll(fd.get());
+}
+
 }  // namespace berth::images::testing

@@ -44,6 +44,10 @@ std::string Compress(const std::string& plain, Compression compression);
 std::string BuildTar(const std::vector<TarEntry>& entries,
                      Compression compression = Compression::kNone);
 
+// A gzip'd tar of one `size`-byte file of zeros, made by streaming so the zeros are never
+// held anywhere: about 1 MB per GiB.
+std::string GzipBomb(int64_t size);
+
 // A memfd holding `bytes`, positioned at 0.
 UniqueFd MemFd(const std::string& bytes);
 // The whole contents of `fd` from offset 0.
