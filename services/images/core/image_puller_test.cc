@@ -23,11 +23,14 @@
 #include "services/images/core/layer_test_support.h"
 #include "services/images/core/resolved_image.h"
 #include "tests/harness/registry_process.h"
+#include "tests/harness/subprocess.h"
 
 namespace berth::images {
 namespace {
 
 using ::berth::testing::RegistryProcess;
+using ::berth::testing::RunCommand;
+using ::berth::testing::RunResult;
 using ::berth::testing::StatusIs;
 using ::testing::Contains;
 using ::testing::HasSubstr;
@@ -300,14 +303,22 @@ TEST_P(ImagePullerTest, GcForcedRepeatedlyDuringAPullRemovesNothingItNeeds) {
   EXPECT_EQ(gc->removed_snapshots, 0);
 }
 
-// A ~1 MB layer that expands to 1 GiB, pulled onto a 48 MiB file system.
+// A ~1 MB layer that expands to 1 GiB, pulled onto a 48 MiB loop-mounted ext4.
 TEST_P(ImagePullerTest, GzipBombEndsInEnospcRemovesItsSnapshotAndTheNextPullWorks) {
   const std::string small = dir_ / "small";
+  const std::string image = dir_ / "small.ext4";
   ASSERT_EQ(::mkdir(small.c_str(), 0700), 0);
-  ASSERT_EQ(::mount("tmpfs", small.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=48m"), 0);
+  ASSERT_EQ(::truncate(image.c_str(), 0), -1);  // does not exist yet
+  { std::ofstream(image).close(); }
+  ASSERT_EQ(::truncate(image.c_str(), 48 << 20), 0);
+  RunResult mkfs = RunCommand({"/usr/sbin/mkfs.ext4", "-q", "-F", image});
+  ASSERT_EQ(mkfs.exit_code, 0) << mkfs.err;
+  // mount(8) sets the loop device to autoclear, so unmounting frees it.
+  RunResult mounted = RunCommand({"/usr/bin/mount", "-o", "loop", image, small});
+  if (mounted.exit_code != 0) GTEST_SKIP() << "no loop devices here: " << mounted.err;
   absl::Cleanup unmount = [&] {
     root_.reset();
-    ::umount2(small.c_str(), MNT_DETACH);
+    RunCommand({"/usr/bin/umount", small});
   };
   ImageRootOptions options;
   options.root_dir = small + "/images";
