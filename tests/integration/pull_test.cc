@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/registry_process.h"
@@ -60,16 +62,28 @@ TEST_F(PullTest, PullsUnpacksAndSaysWhenUpToDate) {
   EXPECT_THAT(first.out, HasSubstr("Status: Downloaded newer image for " + name + ":latest\n"));
 
   // The snapshot holds the exact files of the rootfs skopeo pushed.
-  bool found = false;
+  // The snapshot holds exactly the files of the image skopeo pushed: the same tree the
+  // generator lists (`tar tv` of the layer), and bin/busybox byte for byte.
+  std::string fs_dir;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(
            berthd_->root() + "/images/snapshots/snapshots")) {
     if (entry.path().filename() == "busybox" && entry.path().parent_path().filename() == "bin") {
-      EXPECT_EQ(std::filesystem::file_size(entry.path()),
-                std::filesystem::file_size("/bin/busybox"));
-      found = true;
+      fs_dir = entry.path().parent_path().parent_path().string();
     }
   }
-  EXPECT_TRUE(found) << "bin/busybox is in no snapshot";
+  ASSERT_FALSE(fs_dir.empty()) << "bin/busybox is in no snapshot";
+  RunResult same = RunCommand({"/usr/bin/cmp", fs_dir + "/bin/busybox", "/bin/busybox"});
+  EXPECT_EQ(same.exit_code, 0) << same.out;
+  RunResult listed = RunCommand({"/bin/sh", "-c", "cd " + fs_dir + " && find . ! -type d | sort"});
+  RunResult layer = RunCommand({"/bin/sh", "-c",
+                                "cd " + dir_.path() +
+                                    " && mkdir -p unpacked && tar -xf busybox.tar -C unpacked && "
+                                    "for b in unpacked/blobs/sha256/*; do tar -tzf $b 2>/dev/null "
+                                    "|| tar -tf $b 2>/dev/null; "
+                                    "done | grep -v '/$' | sed 's|^\\./||; s|^|./|' | sort -u"});
+  EXPECT_EQ(listed.out, layer.out);
+  EXPECT_THAT(listed.out, HasSubstr("./bin/sh\n"));
+  EXPECT_THAT(layer.out, HasSubstr("./etc/passwd\n"));  // the listing itself worked
 
   RunResult second = Ctl({"pull", name + ":latest"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
