@@ -7,8 +7,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/registry_process.h"
