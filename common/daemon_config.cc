@@ -158,6 +158,7 @@ const std::map<std::string, Reader>& Keys() {
       Key("service-addresses", &DaemonConfig::service_addresses),
       Key("cni-plugin-dirs", &DaemonConfig::cni_plugin_dirs),
       Key("cni-config-dir", &DaemonConfig::cni_config_dir),
+      Key("registry-certs-dir", &DaemonConfig::registry_certs_dir),
   };
   return *keys;
 }

@@ -56,6 +56,8 @@ struct DaemonConfig {
   std::map<std::string, std::string> service_addresses;  // service name → address
   std::vector<std::string> cni_plugin_dirs = {"/usr/lib/cni", "/opt/cni/bin"};
   std::string cni_config_dir;  // "" = the network service's own directory
+  // Docker's certs.d layout: <dir>/<host:port>/{ca.crt,client.cert,client.key}.
+  std::string registry_certs_dir = "/etc/berth/certs.d";
 };
 
 // Parses and validates daemon.json text; `source_name` starts every error message.

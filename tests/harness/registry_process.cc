@@ -84,6 +84,13 @@ absl::StatusOr<std::unique_ptr<RegistryProcess>> RegistryProcess::Start(Registry
     auth =
         absl::StrCat("auth:\n  htpasswd:\n    realm: berth-test\n    path: ", htpasswd_path, "\n");
   }
+  std::string tls;
+  if (!options.tls_certificate.empty()) {
+    tls = absl::StrCat("  tls:\n    certificate: ", options.tls_certificate,
+                       "\n    key: ", options.tls_key, "\n");
+    if (!options.client_ca.empty())
+      absl::StrAppend(&tls, "    clientcas:\n      - ", options.client_ca, "\n");
+  }
   // The port may be taken between FreePort and the registry's bind: a few tries.
   for (int attempt = 0; attempt < 5; ++attempt) {
     registry->port_ = FreePort();
@@ -95,7 +102,7 @@ absl::StatusOr<std::unique_ptr<RegistryProcess>> RegistryProcess::Start(Registry
         "\n  delete:\n    enabled: ", options.allow_delete ? "true" : "false",
         "\n  maintenance:\n    uploadpurging:\n      enabled: false\n",
         "http:\n  addr: 127.0.0.1:", registry->port_, "\n  secret: berth-test-", ::getpid(), "\n",
-        auth);
+        tls, auth);
     std::string config_path = pattern + "/config.yml";
     if (absl::Status s = WriteFile(config_path, config); !s.ok()) return s;
     registry->config_path_ = config_path;

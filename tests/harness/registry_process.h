@@ -18,6 +18,11 @@ struct RegistryOptions {
   std::string username;
   std::string password;
   bool allow_delete = true;
+  // When set the registry serves HTTPS with this certificate and key; with client_ca set
+  // too it requires client certificates signed by that CA.
+  std::string tls_certificate;
+  std::string tls_key;
+  std::string client_ca;
 };
 
 class RegistryProcess {

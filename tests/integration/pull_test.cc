@@ -11,6 +11,7 @@
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/registry_process.h"
 #include "tests/harness/subprocess.h"
+#include "tests/harness/test_certs.h"
 
 namespace berth::testing {
 namespace {
@@ -105,6 +106,61 @@ TEST_F(PullTest, MissingTagAndBadReferenceFailClearly) {
 
   RunResult no_arg = Ctl({"pull"});
   EXPECT_EQ(no_arg.exit_code, 125);
+}
+
+// A registry that wants client certificates: berthd presents the ones in its
+// registry-certs-dir (Docker's certs.d layout) and fails clearly without them.
+TEST(TlsRegistryTest, ClientCertificateFromCertsDir) {
+  if (::access("/usr/bin/skopeo", X_OK) != 0) GTEST_SKIP() << "skopeo is not installed";
+  TestDir dir;
+  std::filesystem::create_directories(dir / "pki");
+  auto certs = MakeTestCertificates(dir / "pki");
+  ASSERT_TRUE(certs.ok()) << certs.status();
+  RegistryOptions options;
+  options.tls_certificate = certs->server.cert;
+  options.tls_key = certs->server.key;
+  options.client_ca = certs->server.ca;
+  auto registry = RegistryProcess::Start(options);
+  if (registry.status().code() == absl::StatusCode::kNotFound) GTEST_SKIP() << registry.status();
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  const std::string host = (*registry)->host();
+
+  // One certs.d for skopeo and berthd alike.
+  const std::string certs_d = dir / "certs.d";
+  const std::string host_dir = certs_d + "/" + host;
+  std::filesystem::create_directories(host_dir);
+  std::filesystem::copy_file(certs->server.ca, host_dir + "/ca.crt");
+  std::filesystem::copy_file(certs->client.cert, host_dir + "/client.cert");
+  std::filesystem::copy_file(certs->client.key, host_dir + "/client.key");
+
+  RunResult archive =
+      RunCommand({"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
+                  dir / "busybox.tar", "--format", "oci-archive"});
+  ASSERT_EQ(archive.exit_code, 0) << archive.err;
+  std::ofstream(dir / "policy.json") << R"({"default":[{"type":"insecureAcceptAnything"}]})";
+  RunResult push = RunCommand({"/usr/bin/skopeo", "--policy", dir / "policy.json", "copy",
+                               "--dest-cert-dir", host_dir, "oci-archive:" + (dir / "busybox.tar"),
+                               "docker://" + host + "/library/busybox:tls"});
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+
+  BerthdOptions with_certs;
+  with_certs.daemon_json = {{"registry-certs-dir", certs_d}};
+  auto berthd = BerthdProcess::Start(dir, with_certs);
+  ASSERT_TRUE(berthd.ok()) << berthd.status();
+  RunResult pulled = RunCommand(
+      {BerthctlPath(), "-H", (*berthd)->address(), "pull", host + "/library/busybox:tls"});
+  EXPECT_EQ(pulled.exit_code, 0) << pulled.err;
+  EXPECT_THAT(pulled.out, HasSubstr("Status: Downloaded newer image"));
+
+  BerthdOptions without;
+  without.name = "berthd-nocerts";
+  without.daemon_json = {{"registry-certs-dir", dir / "empty-certs.d"}};
+  auto bare = BerthdProcess::Start(dir, without);
+  ASSERT_TRUE(bare.ok()) << bare.status();
+  RunResult refused =
+      RunCommand({BerthctlPath(), "-H", (*bare)->address(), "pull", host + "/library/busybox:tls"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("Error response from daemon: TLS handshake with " + host));
 }
 
 TEST(LoadTest, LoadsDockerAndOciArchivesFromAFileAndFromStdin) {

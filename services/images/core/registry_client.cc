@@ -113,9 +113,24 @@ absl::StatusOr<std::string> RegistryClient::BaseUrl(absl::string_view host,
   // An insecure registry may speak TLS (unverified) or plain HTTP; TLS is tried first.
   HttpRequest probe;
   probe.url = absl::StrCat("https://", api_host, "/v2/");
-  probe.tls.skip_verify = true;
+  // The probe presents the host's client certificate: a registry that requires one
+  // refuses the handshake otherwise, and plain HTTP would be chosen by mistake.
+  probe.tls = {config.ca_file, config.client_cert, config.client_key, /*skip_verify=*/true};
   probe.max_attempts = 1;
   absl::StatusOr<HttpResponse> response = http_.Send(probe);
+  if (!response.ok()) {
+    // Plain HTTP only if the port speaks it: a TLS-only registry answers 400 to HTTP, and
+    // then the TLS failure is the error to report.
+    HttpRequest plain;
+    plain.url = absl::StrCat("http://", api_host, "/v2/");
+    plain.max_attempts = 1;
+    absl::StatusOr<HttpResponse> answer = http_.Send(plain);
+    if (answer.ok() && answer->status == 400 && absl::StrContains(answer->body, "HTTPS")) {
+      return absl::UnavailableError(absl::StrCat("TLS handshake with ", host, " failed (",
+                                                 response.status().message(),
+                                                 "); check its certs.d entry"));
+    }
+  }
   std::string base = absl::StrCat(response.ok() ? "https://" : "http://", api_host);
   std::lock_guard<std::mutex> lock(mu_);
   base_urls_[api_host] = base;

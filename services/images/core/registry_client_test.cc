@@ -336,7 +336,12 @@ TEST_F(RegistryClientTest, FetchesAnImageSkopeoPushed) {
 
 class RegistryClientAuthTest : public RegistryClientTest {
  protected:
-  void SetUp() override { StartRegistry({.username = "berth", .password = "s3cret"}); }
+  void SetUp() override {
+    berth::testing::RegistryOptions options;
+    options.username = "berth";
+    options.password = "s3cret";
+    StartRegistry(options);
+  }
 
   RegistryClientOptions WithCredentials(std::optional<Credentials> credentials) {
     RegistryClientOptions options = FastOptions();

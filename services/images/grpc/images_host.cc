@@ -20,7 +20,7 @@ absl::StatusOr<rpc::HostedService> HostImagesService(const rpc::ServiceSetup& se
                            .storage_driver = DetectStorageDriver(setup.config->storage_driver),
                            .registry_mirrors = setup.config->registry_mirrors,
                            .insecure_registries = setup.config->insecure_registries,
-                           .certs_dir = "/etc/berth/certs.d"};
+                           .certs_dir = setup.config->registry_certs_dir};
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<ImageRoot> opened, ImageRoot::Open(options));
   std::shared_ptr<ImageRoot> root = std::move(opened);
   rpc::HostedService hosted;
