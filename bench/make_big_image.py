@@ -7,7 +7,8 @@ usage: make_big_image.py -o DIR [--name bench/big:latest] [--big-mib 100]
 Layers, bottom to top:
   1. the busybox rootfs of tests/images/make_busybox_image.py;
   2. and 3. --big-mib MiB each of random (incompressible) bytes in four files;
-  4. --small-files files of 1-4 KiB random bytes, 200 to a directory.
+  4. --small-files files of 1-4 KiB random bytes, 200 to a directory (the last one,
+     small/d099/f19999 by default, is 4096 bytes).
 Layers are gzip level 1 (quick to make; random bytes do not shrink anyway). Bytes come
 from a seeded generator and every mtime, owner and gzip header is fixed, so the same
 arguments and busybox always give the same digests. Layers are streamed to disk, never
@@ -98,8 +99,9 @@ def small_layer(count, rng):
             d = f"small/d{n // SMALL_PER_DIR:03d}"
             if n % SMALL_PER_DIR == 0:
                 add(tar, d, tarfile.DIRTYPE, 0o755)
-            add(tar, f"{d}/f{n:05d}", tarfile.REGTYPE, 0o644,
-                rng.randbytes(rng.randint(1024, 4096)))
+            # The last one is 4 KiB exactly: the pull bench looks for it after each unpack.
+            size = 4096 if n == count - 1 else rng.randint(1024, 4096)
+            add(tar, f"{d}/f{n:05d}", tarfile.REGTYPE, 0o644, rng.randbytes(size))
     return fill
 
 
