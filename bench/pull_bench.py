@@ -117,9 +117,11 @@ class Engine:
         """The pull left an unpacked file: some snapshot holds `probe` with `size` bytes."""
         found = [p for p in glob.glob(os.path.join(self.root, "**", probe), recursive=True)
                  if os.path.isfile(p) and not os.path.islink(p)]
-        if not any(os.path.getsize(p) == size for p in found):
+        found = [p for p in found if os.path.getsize(p) == size]
+        if not found:
             raise BenchFailed(f"{self.name}: no unpacked {probe} of {size} bytes under "
-                              f"{self.root} (found {found})")
+                              f"{self.root}")
+        return os.path.relpath(found[0], self.root)
 
 
 class Berth(Engine):
@@ -233,7 +235,7 @@ def measure(a):
         engine.start()
         try:
             ns, cpu = engine.pull(ref)
-            engine.check(probe, size)
+            unpacked_at[f"{engine.name} {image}"] = engine.check(probe, size)
         finally:
             engine.stop()
             engine.wipe()
@@ -242,6 +244,7 @@ def measure(a):
         return ns
 
     record_round = [0]
+    unpacked_at = {}
     try:
         # Warm-up, not recorded: page cache of both binaries and the registry's blobs, and
         # proof that each engine pulls and unpacks both images.
@@ -308,7 +311,8 @@ def measure(a):
                    "pull plus the pull command's own (wait4 rusage), ms",
             "check": "after each pull, outside the timing: a file of the image's top layer "
                      "(bin/busybox, small/d099/f19999) is found unpacked under the root with "
-                     "its size",
+                     "its size; unpacked_at says where (the snapshotter's directory)",
+            "unpacked_at": unpacked_at,
             "commands": {
                 "berth daemon": berth.daemon_command(),
                 "berth pull": berth.pull_command("REF"),
