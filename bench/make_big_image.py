@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the pull bench's big image, ~300 MB in 4 gzip'd layers, as an OCI layout dir.
+"""Writes the pull bench's big image, ~260 MB in 4 gzip'd layers, as an OCI layout dir.
 
 usage: make_big_image.py -o DIR [--name bench/big:latest] [--big-mib 100]
                          [--small-files 20000] [--busybox /bin/busybox]
