@@ -73,7 +73,15 @@ absl::StatusOr<std::unique_ptr<RegistryProcess>> RegistryProcess::Start(Registry
   registry->log_path_ = pattern + "/registry.log";
 
   std::string auth;
-  if (!options.username.empty()) {
+  if (options.token_auth) {
+    absl::StatusOr<std::unique_ptr<TokenIssuer>> issuer =
+        TokenIssuer::Start(pattern, options.username, options.password);
+    if (!issuer.ok()) return issuer.status();
+    registry->issuer_ = *std::move(issuer);
+    auth = absl::StrCat("auth:\n  token:\n    realm: ", registry->issuer_->realm(),
+                        "\n    service: ", kTokenServiceName, "\n    issuer: ", kTokenIssuerName,
+                        "\n    rootcertbundle: ", registry->issuer_->cert_path(), "\n");
+  } else if (!options.username.empty()) {
     RunResult htpasswd =
         RunCommand({"/usr/bin/htpasswd", "-Bbn", options.username, options.password});
     if (htpasswd.exit_code != 0) {
@@ -145,6 +153,7 @@ absl::Status RegistryProcess::Restart() {
 
 RegistryProcess::~RegistryProcess() {
   if (pid_ > 0) StopProcess(pid_, SIGTERM);
+  issuer_.reset();
   if (!dir_.empty() && std::getenv("BERTH_KEEP_TEST_REGISTRY") == nullptr) {
     RunCommand({"/bin/rm", "-rf", dir_});
   }

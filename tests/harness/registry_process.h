@@ -1,5 +1,6 @@
-// A real docker-registry (distribution 2.8) on 127.0.0.1 for tests: plain or with
-// htpasswd basic auth, its storage in a private temporary directory, stopped by PID.
+// A real docker-registry (distribution 2.8) on 127.0.0.1 for tests: plain, with htpasswd
+// basic auth or with token auth (a TokenIssuer of its own), its storage in a private
+// temporary directory, stopped by PID.
 #pragma once
 
 #include <sys/types.h>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "tests/harness/token_issuer.h"
 
 namespace berth::testing {
 
@@ -17,6 +19,8 @@ struct RegistryOptions {
   // When both are set the registry wants Basic auth with this user (htpasswd, bcrypt).
   std::string username;
   std::string password;
+  // With a username: Bearer tokens from a TokenIssuer for that user instead of htpasswd.
+  bool token_auth = false;
   bool allow_delete = true;
   // When set the registry serves HTTPS with this certificate and key; with client_ca set
   // too it requires client certificates signed by that CA.
@@ -49,6 +53,8 @@ class RegistryProcess {
   // Whether the log comes to match `pattern` (ECMAScript regex) within a few seconds: the
   // registry writes an access log line only after the response has gone out.
   bool LogEventuallyMatches(const std::string& pattern) const;
+  // The token server of a `token_auth` registry; null otherwise.
+  const TokenIssuer* token_issuer() const { return issuer_.get(); }
 
  private:
   RegistryProcess() = default;
@@ -58,6 +64,7 @@ class RegistryProcess {
   std::string config_path_;
   int port_ = 0;
   pid_t pid_ = -1;
+  std::unique_ptr<TokenIssuer> issuer_;
 };
 
 }  // namespace berth::testing
