@@ -1,4 +1,5 @@
 // RegistryClient's push side, catalog and login check.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
@@ -171,7 +172,9 @@ absl::StatusOr<std::vector<std::string>> RegistryClient::ListCatalog(absl::strin
                                                                      int limit) {
   BERTH_ASSIGN_OR_RETURN(Endpoint endpoint, PushEndpoint(host));
   std::vector<std::string> names;
-  std::string url = absl::StrCat(endpoint.base_url, "/v2/_catalog?n=", limit);
+  // distribution refuses pages of more than 1000 entries (catalog.maxentries); the Link
+  // header leads to the next page.
+  std::string url = absl::StrCat(endpoint.base_url, "/v2/_catalog?n=", std::min(limit, 1000));
   while (!url.empty() && static_cast<int>(names.size()) < limit) {
     HttpRequest get{.method = "GET", .url = url};
     BERTH_ASSIGN_OR_RETURN(HttpResponse response,
