@@ -9,6 +9,7 @@
 #include "services/images/core/image_puller.h"
 #include "services/images/grpc/transfer_archive_rpcs.h"
 #include "services/images/grpc/transfer_convert.h"
+#include "services/images/grpc/transfer_login_rpcs.h"
 
 namespace berth::images {
 
@@ -56,6 +57,17 @@ grpc::Status TransferService::Import(grpc::ServerContext* context,
                                      grpc::ServerReader<v1::ImportImageRequest>* reader,
                                      v1::ImportImageResponse* response) {
   return HandleImport(*root_, context, reader, response);
+}
+
+grpc::Status TransferService::Authenticate(grpc::ServerContext*,
+                                           const v1::AuthenticateRequest* request,
+                                           v1::AuthenticateResponse* response) {
+  return HandleAuthenticate(*root_, *request, response);
+}
+
+grpc::Status TransferService::Search(grpc::ServerContext*, const v1::SearchImagesRequest* request,
+                                     v1::SearchImagesResponse* response) {
+  return HandleSearch(*root_, *request, response);
 }
 
 }  // namespace berth::images

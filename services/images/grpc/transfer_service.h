@@ -21,6 +21,10 @@ class TransferService final : public v1::Transfer::Service {
   grpc::Status Import(grpc::ServerContext* context,
                       grpc::ServerReader<v1::ImportImageRequest>* reader,
                       v1::ImportImageResponse* response) override;
+  grpc::Status Authenticate(grpc::ServerContext* context, const v1::AuthenticateRequest* request,
+                            v1::AuthenticateResponse* response) override;
+  grpc::Status Search(grpc::ServerContext* context, const v1::SearchImagesRequest* request,
+                      v1::SearchImagesResponse* response) override;
 
  private:
   std::shared_ptr<ImageRoot> root_;
