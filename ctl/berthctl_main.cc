@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
   berth::ctl::AddInfoCommand(app, run);
   berth::ctl::AddPullCommand(app, run);
   berth::ctl::AddLoadCommand(app, run);
+  berth::ctl::AddLoginCommands(app, run);
+  berth::ctl::AddSearchCommand(app, run);
 
   berth::ctl::AddImageCommands(app, run);
   for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {

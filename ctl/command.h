@@ -31,5 +31,7 @@ void AddVersionCommand(CLI::App& app, CommandRunner& run);
 void AddPullCommand(CLI::App& app, CommandRunner& run);
 void AddLoadCommand(CLI::App& app, CommandRunner& run);
 void AddInfoCommand(CLI::App& app, CommandRunner& run);
+void AddLoginCommands(CLI::App& app, CommandRunner& run);  // login, logout
+void AddSearchCommand(CLI::App& app, CommandRunner& run);
 
 }  // namespace berth::ctl

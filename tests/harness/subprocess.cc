@@ -17,9 +17,17 @@ extern char** environ;
 namespace berth::testing {
 namespace {
 
+// The environment with `extra` added; an extra "K=V" replaces the inherited K, since
+// getenv() finds the first of two entries.
 std::vector<std::string> MergedEnv(const std::vector<std::string>& extra) {
   std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry = *e;
+    std::string key = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const std::string& x : extra) replaced = replaced || x.rfind(key, 0) == 0;
+    if (!replaced) env.push_back(std::move(entry));
+  }
   env.insert(env.end(), extra.begin(), extra.end());
   return env;
 }
