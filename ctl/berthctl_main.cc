@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   berth::ctl::AddVersionCommand(app, run);
   berth::ctl::AddInfoCommand(app, run);
   berth::ctl::AddPullCommand(app, run);
+  berth::ctl::AddPushCommand(app, run);
   berth::ctl::AddLoadCommand(app, run);
   berth::ctl::AddLoginCommands(app, run);
   berth::ctl::AddSearchCommand(app, run);

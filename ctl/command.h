@@ -29,6 +29,7 @@ int ReportRpcError(const GlobalOptions& options, const grpc::Status& status);
 
 void AddVersionCommand(CLI::App& app, CommandRunner& run);
 void AddPullCommand(CLI::App& app, CommandRunner& run);
+void AddPushCommand(CLI::App& app, CommandRunner& run);
 void AddLoadCommand(CLI::App& app, CommandRunner& run);
 void AddInfoCommand(CLI::App& app, CommandRunner& run);
 void AddLoginCommands(CLI::App& app, CommandRunner& run);  // login, logout

@@ -3,13 +3,11 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <string>
-#include <vector>
 
-#include "absl/strings/str_format.h"
 #include "berth/images/v1/transfer.grpc.pb.h"
 #include "ctl/command.h"
+#include "ctl/layer_progress.h"
 #include "services/images/core/credential_store.h"
 #include "services/images/core/image_reference.h"
 #include "services/images/core/platform.h"
@@ -45,63 +43,6 @@ const char* StatusText(images::v1::LayerStatus status) {
       return "";
   }
 }
-
-// Docker's units: 1.2kB, 3.4MB (powers of 1000).
-std::string HumanSize(int64_t bytes) {
-  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1000 && unit < 4) {
-    value /= 1000;
-    ++unit;
-  }
-  return absl::StrFormat("%.4g%s", value, kUnits[unit]);
-}
-
-std::string ProgressBar(int64_t current, int64_t total) {
-  if (total <= 0) return HumanSize(current);
-  const int width = 50;
-  int filled = static_cast<int>(width * std::min<int64_t>(current, total) / total);
-  std::string bar(width, ' ');
-  for (int i = 0; i < filled; ++i) bar[i] = '=';
-  if (filled < width) bar[filled] = '>';
-  return absl::StrFormat("[%s]  %s/%s", bar, HumanSize(current), HumanSize(total));
-}
-
-// Draws one line per layer; on a terminal each layer's line is rewritten in place.
-class LayerDisplay {
- public:
-  explicit LayerDisplay(bool terminal) : terminal_(terminal) {}
-
-  void Update(const images::v1::LayerProgress& layer) {
-    std::string text = StatusText(layer.status());
-    const bool moving = layer.status() == images::v1::LAYER_STATUS_DOWNLOADING ||
-                        layer.status() == images::v1::LAYER_STATUS_EXTRACTING;
-    auto [it, added] = lines_.try_emplace(layer.id(), order_.size());
-    if (added) order_.push_back(layer.id());
-    if (!terminal_) {
-      // Plain output: one line per change of state, no progress bars.
-      if (!added && last_[layer.id()] == text) return;
-      last_[layer.id()] = text;
-      std::printf("%s: %s\n", layer.id().c_str(), text.c_str());
-      return;
-    }
-    if (moving) text += " " + ProgressBar(layer.current(), layer.total());
-    if (added) {
-      std::printf("%s: %s\n", layer.id().c_str(), text.c_str());
-    } else {
-      size_t up = order_.size() - it->second;
-      std::printf("\x1b[%zuA\r\x1b[2K%s: %s\r\x1b[%zuB", up, layer.id().c_str(), text.c_str(), up);
-    }
-    std::fflush(stdout);
-  }
-
- private:
-  bool terminal_;
-  std::map<std::string, size_t> lines_;
-  std::map<std::string, std::string> last_;
-  std::vector<std::string> order_;
-};
 
 int Run(const GlobalOptions& options, const PullFlags& flags) {
   absl::StatusOr<images::ImageReference> ref = images::ParseImageReference(flags.reference);
@@ -144,7 +85,11 @@ int Run(const GlobalOptions& options, const PullFlags& flags) {
   while (stream->Read(&response)) {
     if (response.has_result()) result = response.result();
     if (!response.has_progress() || flags.quiet) continue;
-    for (const auto& layer : response.progress().layers()) display.Update(layer);
+    for (const auto& layer : response.progress().layers()) {
+      const bool moving = layer.status() == images::v1::LAYER_STATUS_DOWNLOADING ||
+                          layer.status() == images::v1::LAYER_STATUS_EXTRACTING;
+      display.Update(layer, StatusText(layer.status()), moving);
+    }
   }
   grpc::Status status = stream->Finish();
   if (!status.ok()) return ReportRpcError(options, status);

@@ -10,6 +10,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "services/images/core/distribution_source.h"
 #include "services/images/core/image_reference.h"
 #include "services/images/core/layer_unpacker.h"
 #include "services/images/core/resolved_image.h"
@@ -239,6 +240,17 @@ absl::Status LabelForGc(ImageRoot& root, const std::string& ns, const ResolvedIm
       .status();
 }
 
+// Where the image's blobs came from, so a later push to the same registry can mount them.
+absl::Status LabelSources(ImageRoot& root, const std::string& ns, const ResolvedImage& image,
+                          const ImageReference& ref) {
+  std::vector<Digest> blobs = {image.target.digest, image.manifest_descriptor.digest, image.id()};
+  for (const Descriptor& layer : image.manifest.layers) blobs.push_back(layer.digest);
+  for (const Digest& blob : blobs) {
+    BERTH_RETURN_IF_ERROR(AddDistributionSource(root.metadata(), ns, blob, ref));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::string_view LayerStateText(LayerState state) {
@@ -306,6 +318,7 @@ absl::StatusOr<PullResult> ImagePuller::Pull(const PullOptions& options,
   {
     auto hold = root_.gc_lock().Shared();
     BERTH_RETURN_IF_ERROR(LabelForGc(root_, options.ns, image));
+    BERTH_RETURN_IF_ERROR(LabelSources(root_, options.ns, image, ref));
     ImageRecord record;
     record.name = result.name;
     record.target = image_target;

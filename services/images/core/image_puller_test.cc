@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include <atomic>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -21,6 +20,7 @@
 #include "services/images/core/image_manifest.h"
 #include "services/images/core/image_reference.h"
 #include "services/images/core/layer_test_support.h"
+#include "services/images/core/registry_test_support.h"
 #include "services/images/core/resolved_image.h"
 #include "tests/harness/registry_process.h"
 #include "tests/harness/subprocess.h"
@@ -35,11 +35,6 @@ using ::berth::testing::StatusIs;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using namespace ::berth::images::testing;
-
-struct PushedLayer {
-  std::string blob;  // gzip'd tar
-  Digest diff_id;
-};
 
 class ImagePullerTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -56,53 +51,13 @@ class ImagePullerTest : public ::testing::TestWithParam<std::string> {
     root_ = std::move(*root);
   }
 
-  PushedLayer Layer(const std::vector<TarEntry>& entries) {
-    std::string tar = BuildTar(entries);
-    return {Compress(tar, Compression::kGzip), Digest::Of(tar)};
-  }
+  PushedLayer Layer(const std::vector<TarEntry>& entries) { return GzipLayer(entries); }
 
-  // Pushes a manifest of `layers` under `tag`; returns the manifest digest.
+  // Pushes a manifest of `layers` under `repo_tag`; returns the manifest digest.
   Digest Push(const std::string& repo_tag, const std::vector<PushedLayer>& layers) {
-    auto ref = ParseImageReference(registry_->host() + "/" + repo_tag);
-    EXPECT_TRUE(ref.ok());
-    RegistryClient client;
-    ImageConfig config;
-    config.architecture = HostPlatform().architecture;
-    config.os = "linux";
-    config.config.cmd = {"sh"};
-    ImageManifest manifest;
-    manifest.media_type = std::string(media_type::kOciManifest);
-    for (const PushedLayer& layer : layers) {
-      config.diff_ids.push_back(layer.diff_id);
-      const bool gzip = layer.blob.size() > 2 && layer.blob[0] == '\x1f' && layer.blob[1] == '\x8b';
-      manifest.layers.push_back({.media_type = std::string(gzip ? media_type::kOciLayerTarGzip
-                                                                : media_type::kOciLayerTar),
-                                 .digest = Digest::Of(layer.blob),
-                                 .size = static_cast<int64_t>(layer.blob.size())});
-      Upload(client, *ref, layer.blob);
-    }
-    std::string config_bytes = SerializeImageConfig(config);
-    Upload(client, *ref, config_bytes);
-    manifest.config = {.media_type = std::string(media_type::kOciConfig),
-                       .digest = Digest::Of(config_bytes),
-                       .size = static_cast<int64_t>(config_bytes.size())};
-    std::string manifest_bytes = SerializeManifest(manifest);
-    auto pushed = client.PutManifest(*ref, ref->tag, media_type::kOciManifest, manifest_bytes);
+    auto pushed = PushTestImage(registry_->host() + "/" + repo_tag, layers);
     EXPECT_TRUE(pushed.ok()) << pushed.status();
-    return *pushed;
-  }
-
-  void Upload(RegistryClient& client, const ImageReference& ref, const std::string& blob) {
-    size_t offset = 0;
-    absl::Status status =
-        client.UploadBlob(ref, Digest::Of(blob), static_cast<int64_t>(blob.size()),
-                          [&](char* buffer, size_t capacity) -> absl::StatusOr<size_t> {
-                            size_t n = std::min(capacity, blob.size() - offset);
-                            std::memcpy(buffer, blob.data() + offset, n);
-                            offset += n;
-                            return n;
-                          });
-    EXPECT_TRUE(status.ok()) << status;
+    return pushed.value_or(Digest());
   }
 
   absl::StatusOr<PullResult> Pull(const std::string& repo_tag,
@@ -168,6 +123,13 @@ TEST_P(ImagePullerTest, PullsUnpacksAndRecordsTheImage) {
   EXPECT_EQ(ReadFromImage(*pulled, "/etc/motd"), "changed\n");
   EXPECT_EQ(ReadFromImage(*pulled, "/etc/os-release"), "base\n");
   EXPECT_EQ(ReadFromImage(*pulled, "/app/run.sh"), "#!/bin/sh\n");
+
+  // Each blob records the repository it came from, for a later push to mount it from.
+  for (const Digest& blob : {Digest::Of(layers[0].blob), pulled->digest}) {
+    auto labels = root_->metadata().GetContentLabels("default", blob);
+    ASSERT_TRUE(labels.ok()) << labels.status();
+    EXPECT_EQ((*labels)["berth.io/distribution.source." + registry_->host()], "pull/app");
+  }
 
   std::vector<std::string> statuses;
   for (const PullProgress& p : events) statuses.push_back(std::string(LayerStateText(p.state)));
@@ -236,12 +198,7 @@ TEST_P(ImagePullerTest, FlippedByteFailsWithADigestErrorAndCommitsNothing) {
 
 TEST_P(ImagePullerTest, KilledRegistryMidLayerResumesFromTheStoredOffset) {
   // 24 MiB that do not compress, in an uncompressed layer.
-  std::string noise(24 << 20, '\0');
-  uint64_t x = 0x9e3779b97f4a7c15ull;
-  for (size_t i = 0; i < noise.size(); i += 8) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    std::memcpy(&noise[i], &x, 8);
-  }
+  std::string noise = Noise(24 << 20);
   std::string tar = BuildTar({File("noise", noise)});
   PushedLayer layer{tar, Digest::Of(tar)};
   // Push uncompressed: the manifest's layer is the tar itself.

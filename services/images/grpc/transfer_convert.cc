@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <optional>
+
 #include "absl/time/time.h"
 
 namespace berth::images {
@@ -29,6 +31,39 @@ v1::LayerStatus LayerStatusToProto(LayerState state) {
   return v1::LAYER_STATUS_UNSPECIFIED;
 }
 
+v1::LayerStatus PushStatusToProto(PushState state) {
+  switch (state) {
+    case PushState::kPreparing:
+      return v1::LAYER_STATUS_PREPARING;
+    case PushState::kWaiting:
+      return v1::LAYER_STATUS_WAITING;
+    case PushState::kPushing:
+      return v1::LAYER_STATUS_PUSHING;
+    case PushState::kPushed:
+      return v1::LAYER_STATUS_PUSHED;
+    case PushState::kLayerExists:
+      return v1::LAYER_STATUS_LAYER_EXISTS;
+    case PushState::kMounted:
+      return v1::LAYER_STATUS_MOUNTED;
+  }
+  return v1::LAYER_STATUS_UNSPECIFIED;
+}
+
+// An unset or empty platform is none.
+std::optional<Platform> PlatformFromProto(const types::v1::Platform& proto) {
+  if (proto.os().empty()) return std::nullopt;
+  Platform platform;
+  platform.os = proto.os();
+  platform.architecture = proto.architecture();
+  platform.variant = proto.variant();
+  return NormalizePlatform(platform);
+}
+
+std::optional<Credentials> CredentialsFromProto(const v1::RegistryAuth& auth) {
+  if (auth.username().empty()) return std::nullopt;
+  return Credentials{auth.username(), auth.password()};
+}
+
 google::protobuf::Timestamp TimestampOf(absl::Time time) {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
 }
@@ -40,16 +75,8 @@ absl::StatusOr<PullOptions> PullOptionsFromProto(const v1::PullImageRequest& req
   PullOptions options;
   options.ns = ns;
   options.reference = request.reference();
-  if (request.has_platform() && !request.platform().os().empty()) {
-    Platform platform;
-    platform.os = request.platform().os();
-    platform.architecture = request.platform().architecture();
-    platform.variant = request.platform().variant();
-    options.platform = NormalizePlatform(platform);
-  }
-  if (request.has_auth() && !request.auth().username().empty()) {
-    options.credentials = Credentials{request.auth().username(), request.auth().password()};
-  }
+  options.platform = PlatformFromProto(request.platform());
+  options.credentials = CredentialsFromProto(request.auth());
   options.skip_unpack = request.skip_unpack();
   options.labels = Labels(request.labels().begin(), request.labels().end());
   return options;
@@ -83,6 +110,40 @@ v1::PulledImage PulledImageToProto(const PullResult& result, ImageRoot& root,
     *image->mutable_created_at() = TimestampOf(record->created);
     *image->mutable_updated_at() = TimestampOf(record->updated);
   }
+  return out;
+}
+
+absl::StatusOr<PushOptions> PushOptionsFromProto(const v1::PushImageRequest& request,
+                                                 const std::string& ns) {
+  if (request.all_tags()) {
+    return absl::UnimplementedError("pushing all tags of a repository is not supported yet");
+  }
+  PushOptions options;
+  options.ns = ns;
+  options.reference = request.reference();
+  options.platform = PlatformFromProto(request.platform());
+  options.credentials = CredentialsFromProto(request.auth());
+  return options;
+}
+
+v1::TransferProgress ProgressToProto(const PushProgress& progress) {
+  v1::TransferProgress out;
+  *out.mutable_time() = TimestampOf(absl::Now());
+  v1::LayerProgress* layer = out.add_layers();
+  layer->set_id(progress.id);
+  layer->set_digest(progress.digest.str());
+  layer->set_status(PushStatusToProto(progress.state));
+  layer->set_current(progress.current);
+  layer->set_total(progress.total);
+  layer->set_mounted_from(progress.mounted_from);
+  return out;
+}
+
+v1::PushedImage PushedImageToProto(const PushResult& result) {
+  v1::PushedImage out;
+  out.set_reference(result.reference);
+  out.set_digest(result.digest.str());
+  out.set_size(result.size);
   return out;
 }
 

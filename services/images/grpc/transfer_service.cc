@@ -7,6 +7,7 @@
 #include "common/rpc/namespace.h"
 #include "common/rpc/status.h"
 #include "services/images/core/image_puller.h"
+#include "services/images/core/image_pusher.h"
 #include "services/images/grpc/transfer_archive_rpcs.h"
 #include "services/images/grpc/transfer_convert.h"
 #include "services/images/grpc/transfer_login_rpcs.h"
@@ -37,6 +38,34 @@ grpc::Status TransferService::Pull(grpc::ServerContext* context,
 
   v1::PullImageResponse response;
   *response.mutable_result() = PulledImageToProto(*pulled, *root_, *ns);
+  writer->Write(response);
+  return grpc::Status::OK;
+}
+
+grpc::Status TransferService::Push(grpc::ServerContext* context,
+                                   const v1::PushImageRequest* request,
+                                   grpc::ServerWriter<v1::PushImageResponse>* writer) {
+  absl::StatusOr<std::string> ns = rpc::NamespaceOf(*context);
+  if (!ns.ok()) return rpc::ToGrpcStatus(ns.status());
+  if (request->reference().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a reference is required");
+  }
+  absl::StatusOr<PushOptions> options = PushOptionsFromProto(*request, *ns);
+  if (!options.ok()) return rpc::ToGrpcStatus(options.status());
+
+  std::mutex write_mu;
+  auto progress = [&](const PushProgress& update) {
+    v1::PushImageResponse response;
+    *response.mutable_progress() = ProgressToProto(update);
+    std::lock_guard lock(write_mu);
+    writer->Write(response);
+  };
+  ImagePusher pusher(*root_);
+  absl::StatusOr<PushResult> pushed = pusher.Push(*options, progress);
+  if (!pushed.ok()) return rpc::ToGrpcStatus(pushed.status());
+
+  v1::PushImageResponse response;
+  *response.mutable_result() = PushedImageToProto(*pushed);
   writer->Write(response);
   return grpc::Status::OK;
 }

@@ -1,4 +1,4 @@
-// berth.images.v1.Transfer: pull, and the archive RPCs (load, save, import); push later.
+// berth.images.v1.Transfer: pull, push, and the archive RPCs (load, save, import).
 #pragma once
 
 #include <memory>
@@ -14,6 +14,8 @@ class TransferService final : public v1::Transfer::Service {
 
   grpc::Status Pull(grpc::ServerContext* context, const v1::PullImageRequest* request,
                     grpc::ServerWriter<v1::PullImageResponse>* writer) override;
+  grpc::Status Push(grpc::ServerContext* context, const v1::PushImageRequest* request,
+                    grpc::ServerWriter<v1::PushImageResponse>* writer) override;
   grpc::Status Load(grpc::ServerContext* context, grpc::ServerReader<v1::LoadImagesRequest>* reader,
                     v1::LoadImagesResponse* response) override;
   grpc::Status Save(grpc::ServerContext* context, const v1::SaveImagesRequest* request,
