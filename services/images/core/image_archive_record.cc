@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "services/images/core/image_archive_load.h"
 #include "services/images/core/image_root.h"
 #include "services/images/core/layer_unpacker.h"
 #include "services/images/core/resolved_image.h"
@@ -16,6 +17,24 @@ absl::Status AddLabels(ImageRoot& root, const std::string& ns, const Digest& dig
   std::vector<std::string> paths;
   for (const auto& [key, value] : labels) paths.push_back(absl::StrCat("labels.", key));
   return root.metadata().UpdateContentLabels(ns, digest, labels, paths).status();
+}
+
+// Before `name` moves to `target`: when the image it names now has no other name, gives
+// that image a dangling one.
+absl::Status KeepDangling(ImageRoot& root, const std::string& ns, const std::string& name,
+                          const Descriptor& target) {
+  absl::StatusOr<ImageRecord> old = root.metadata().GetImage(ns, name);
+  if (old.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();
+  BERTH_RETURN_IF_ERROR(old.status());
+  if (old->target.digest == target.digest) return absl::OkStatus();
+  BERTH_ASSIGN_OR_RETURN(std::vector<ImageRecord> all, root.metadata().ListImages(ns));
+  for (const ImageRecord& other : all) {
+    if (other.name != name && other.target.digest == old->target.digest) return absl::OkStatus();
+  }
+  ImageRecord dangling;
+  dangling.name = absl::StrCat(kDanglingImagePrefix, old->target.digest.str());
+  dangling.target = old->target;
+  return root.metadata().PutImage(ns, dangling).status();
 }
 
 }  // namespace
@@ -73,6 +92,7 @@ absl::StatusOr<std::vector<ImageRecord>> NameImage(ImageRoot& root, const std::s
                                                    const Descriptor& target) {
   std::vector<ImageRecord> records;
   for (const std::string& name : names) {
+    BERTH_RETURN_IF_ERROR(KeepDangling(root, ns, name, target));
     ImageRecord record;
     record.name = name;
     record.target = {.media_type = target.media_type, .digest = target.digest, .size = target.size};

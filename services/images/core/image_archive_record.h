@@ -33,7 +33,9 @@ absl::Status CheckLayerCount(const ImageManifest& manifest, const ImageConfig& c
 absl::Status UnpackImage(ImageRoot& root, const std::string& ns, const std::string& lease_id,
                          const ArchiveImage& image);
 
-// Points each of `names` at `target`, creating or replacing the records.
+// Points each of `names` at `target`, creating or replacing the records. An image that
+// loses its last name this way stays, dangling (kDanglingImagePrefix), as Docker keeps it
+// for `docker image prune`.
 absl::StatusOr<std::vector<ImageRecord>> NameImage(ImageRoot& root, const std::string& ns,
                                                    const std::vector<std::string>& names,
                                                    const Descriptor& target);

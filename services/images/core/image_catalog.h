@@ -68,6 +68,12 @@ struct DeletedItem {
   std::string deleted;   // an image ID
 };
 
+// What `docker image prune` removed: its lines and the bytes garbage collection freed.
+struct PruneResult {
+  std::vector<DeletedItem> items;
+  int64_t reclaimed_bytes = 0;
+};
+
 // "sha256:<hex>" → "<first 12 hex>".
 std::string ShortImageId(const Digest& id);
 
@@ -92,6 +98,11 @@ class ImageCatalog {
   // collected. An ID whose image has references in several repositories (or several tags)
   // is FailedPrecondition unless `force`, which untags them all.
   absl::StatusOr<std::vector<DeletedItem>> Delete(absl::string_view name, bool force);
+  // `docker image prune` (image_prune.cc): deletes every dangling (untagged) image, or with
+  // `filters.dangling == false` every unused one (no container uses images yet, so all),
+  // narrowed by `filters.labels` / `not_labels`; then collects garbage once. Other keys
+  // are InvalidArgument.
+  absl::StatusOr<PruneResult> Prune(const ImageFilters& filters);
 
  private:
   // One image ID and the records naming it.

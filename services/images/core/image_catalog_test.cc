@@ -294,6 +294,44 @@ TEST_P(ImageCatalogTest, NotUnpackedImagesReportCompressedSizes) {
   EXPECT_EQ(details->size, layer->size);
 }
 
+TEST_P(ImageCatalogTest, PruneDeletesDanglingImagesThenEveryImageWithAll) {
+  TestImage labelled;
+  labelled.labels = {{"keep", "yes"}};
+  WrittenImage tagged = Add("docker.io/library/busybox:latest", "bb");
+  WrittenImage dangling = Add("berth-dangling@sha256:" + std::string(64, 'd'), "dd");
+  WrittenImage kept = Add("docker.io/library/alpine:3", "al", labelled);
+
+  int64_t gc_runs = 0;
+  ImageRootEvents events;
+  events.collected = [&](const GcResult&) { ++gc_runs; };
+  root_->SetEvents(events);
+
+  ImageFilters only_dangling;
+  auto pruned = Catalog().Prune(only_dangling);
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  ASSERT_EQ(pruned->items.size(), 1u);
+  EXPECT_EQ(pruned->items[0].deleted, dangling.id.str());
+  EXPECT_GT(pruned->reclaimed_bytes, 0);
+  EXPECT_FALSE(HasBlob(dangling.layer_blobs[0]));
+  EXPECT_TRUE(HasBlob(tagged.layer_blobs[0]));
+  EXPECT_EQ(gc_runs, 1);
+
+  ImageFilters all;
+  all.dangling = false;
+  all.not_labels = {"keep"};
+  pruned = Catalog().Prune(all);
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  ASSERT_EQ(pruned->items.size(), 2u);
+  EXPECT_EQ(pruned->items[0].untagged, "busybox:latest");
+  EXPECT_EQ(pruned->items[1].deleted, tagged.id.str());
+  EXPECT_FALSE(HasBlob(tagged.layer_blobs[0]));
+  EXPECT_TRUE(HasBlob(kept.layer_blobs[0]));
+
+  ImageFilters by_reference;
+  by_reference.references = {"busybox"};
+  EXPECT_EQ(Catalog().Prune(by_reference).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Drivers, ImageCatalogTest, ::testing::Values("overlayfs", "native"));
 
 }  // namespace

@@ -93,7 +93,9 @@ class PullJob {
     int64_t next_report = 0;
     auto sink = [&](absl::string_view data) -> absl::Status {
       if (failed_.load()) return absl::CancelledError("pull stopped");
-      return out.Write(data);
+      BERTH_RETURN_IF_ERROR(out.Write(data));
+      if (root_.events().fetched) root_.events().fetched(static_cast<int64_t>(data.size()));
+      return absl::OkStatus();
     };
     auto report = [&](int64_t done) {
       if (done < next_report && done != layer.size) return;
@@ -277,6 +279,14 @@ absl::string_view LayerStateText(LayerState state) {
 
 absl::StatusOr<PullResult> ImagePuller::Pull(const PullOptions& options,
                                              const PullProgressFn& progress) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<PullResult> result = PullOnce(options, progress);
+  if (root_.events().pulled) root_.events().pulled(result.ok(), absl::Now() - start);
+  return result;
+}
+
+absl::StatusOr<PullResult> ImagePuller::PullOnce(const PullOptions& options,
+                                                 const PullProgressFn& progress) {
   BERTH_ASSIGN_OR_RETURN(ImageReference ref,
                          ParseImageReference(options.reference, root_.options().default_domain));
   const Platform platform = options.platform.value_or(HostPlatform());

@@ -62,6 +62,8 @@ class ImagePuller {
   absl::StatusOr<PullResult> Pull(const PullOptions& options, const PullProgressFn& progress);
 
  private:
+  absl::StatusOr<PullResult> PullOnce(const PullOptions& options, const PullProgressFn& progress);
+
   ImageRoot& root_;
 };
 

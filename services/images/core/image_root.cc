@@ -102,7 +102,9 @@ absl::StatusOr<Digest> ImageRoot::WriteBlob(const std::string& ns, const std::st
 absl::StatusOr<GcResult> ImageRoot::CollectGarbage() {
   GarbageCollector collector(content_.get(), metadata_.get(), &gc_lock_,
                              {{snapshotter_->name(), snapshot_catalog_.get()}});
-  return collector.Collect();
+  absl::StatusOr<GcResult> result = collector.Collect();
+  if (result.ok() && events_.collected) events_.collected(*result);
+  return result;
 }
 
 }  // namespace berth::images

@@ -3,12 +3,14 @@
 // registry host settings. The gRPC adapters and the transfer code share one ImageRoot.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/images/core/content_store.h"
 #include "services/images/core/gc.h"
 #include "services/images/core/metadata_store.h"
@@ -27,6 +29,14 @@ struct ImageRootOptions {
   std::vector<std::string> registry_mirrors;
   std::vector<std::string> insecure_registries;
   std::string certs_dir = "";  // Docker-style certs.d; "" for none
+};
+
+// Plain callbacks through which the host counts what the images core does (berthd's
+// /metrics). Set once, before serving; an unset one is skipped.
+struct ImageRootEvents {
+  std::function<void(const GcResult&)> collected;            // after each successful collection
+  std::function<void(int64_t bytes)> fetched;                // layer bytes received from a registry
+  std::function<void(bool ok, absl::Duration took)> pulled;  // after each pull
 };
 
 class ImageRoot {
@@ -60,6 +70,9 @@ class ImageRoot {
   // Mark-and-sweep over images, leases, labels and snapshots of every namespace.
   absl::StatusOr<GcResult> CollectGarbage();
 
+  void SetEvents(ImageRootEvents events) { events_ = std::move(events); }
+  const ImageRootEvents& events() const { return events_; }
+
  private:
   explicit ImageRoot(ImageRootOptions options) : options_(std::move(options)) {}
 
@@ -70,6 +83,7 @@ class ImageRoot {
   std::unique_ptr<SnapshotCatalog> snapshot_catalog_;
   RegistryHosts hosts_;
   GcLock gc_lock_;
+  ImageRootEvents events_;
 };
 
 }  // namespace berth::images

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/rpc/namespace.h"
 #include "common/rpc/status.h"
 #include "common/status_macros.h"
@@ -97,6 +98,39 @@ grpc::Status ImagesService::Inspect(grpc::ServerContext* context,
                            CatalogFor(*root_, *context, &request->platform()));
     BERTH_ASSIGN_OR_RETURN(ImageDetails details, catalog.Inspect(request->name()));
     ToProto(details, response->mutable_image());
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status ImagesService::Prune(grpc::ServerContext* context,
+                                  const v1::PruneImagesRequest* request,
+                                  v1::PruneImagesResponse* response) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    BERTH_ASSIGN_OR_RETURN(ImageFilters filters,
+                           ParseImageFilters(FiltersFromProto(request->filters())));
+    BERTH_ASSIGN_OR_RETURN(ImageCatalog catalog, CatalogFor(*root_, *context));
+    BERTH_ASSIGN_OR_RETURN(PruneResult pruned, catalog.Prune(filters));
+    for (const DeletedItem& item : pruned.items) ToProto(item, response->add_items());
+    response->set_space_reclaimed(pruned.reclaimed_bytes);
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status ImagesService::GarbageCollect(grpc::ServerContext* /*context*/,
+                                           const v1::GarbageCollectRequest* request,
+                                           v1::GarbageCollectResponse* response) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    if (request->dry_run()) return absl::UnimplementedError("dry_run is not supported yet");
+    const absl::Time start = absl::Now();
+    BERTH_ASSIGN_OR_RETURN(GcResult collected, root_->CollectGarbage());
+    const absl::Duration took = absl::Now() - start;
+    response->set_content_removed(collected.removed_blobs);
+    response->set_snapshots_removed(collected.removed_snapshots);
+    response->set_leases_expired(collected.removed_leases);
+    response->set_bytes_reclaimed(collected.reclaimed_bytes);
+    const int64_t nanos = absl::ToInt64Nanoseconds(took);
+    response->mutable_duration()->set_seconds(nanos / 1000000000);
+    response->mutable_duration()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
     return absl::OkStatus();
   }());
 }

@@ -25,6 +25,11 @@ class ImagesService final : public v1::Images::Service {
                        v1::ImageHistoryResponse* response) override;
   grpc::Status Inspect(grpc::ServerContext* context, const v1::InspectImageRequest* request,
                        v1::InspectImageResponse* response) override;
+  grpc::Status Prune(grpc::ServerContext* context, const v1::PruneImagesRequest* request,
+                     v1::PruneImagesResponse* response) override;
+  grpc::Status GarbageCollect(grpc::ServerContext* context,
+                              const v1::GarbageCollectRequest* request,
+                              v1::GarbageCollectResponse* response) override;
 
  private:
   std::shared_ptr<ImageRoot> root_;
