@@ -44,15 +44,21 @@ absl::StatusOr<std::unique_ptr<DaemonHost>> DaemonHost::Start(const HostConfig& 
   BERTH_RETURN_IF_ERROR(MakeDirectory(config.state, 0711));
   BERTH_ASSIGN_OR_RETURN(gid_t socket_group, ResolveSocketGroup(config));
 
+  host->registry_ = std::make_shared<prometheus::Registry>();
+  metrics::RegisterBuildInfo(*host->registry_, berth::Version(), berth::GitCommit());
+
   std::vector<ServiceEntry> entries;
   for (absl::string_view view : kServiceNames) {
     std::string name(view);
     entries.push_back(ServiceEntry{name, config.service_addresses.at(name), false, {}});
   }
   for (const std::string& name : config.services) {
-    rpc::ServiceSetup setup{absl::StrCat(config.root, "/", name),
-                            absl::StrCat(config.state, "/", name), &config.file,
-                            config.service_addresses};
+    rpc::ServiceSetup setup;
+    setup.root_dir = absl::StrCat(config.root, "/", name);
+    setup.state_dir = absl::StrCat(config.state, "/", name);
+    setup.config = &config.file;
+    setup.service_addresses = config.service_addresses;
+    setup.metrics = host->registry_;
     BERTH_RETURN_IF_ERROR(MakeDirectory(setup.root_dir, 0700));
     BERTH_RETURN_IF_ERROR(MakeDirectory(setup.state_dir, 0700));
     BERTH_ASSIGN_OR_RETURN(rpc::HostedService hosted, HostService(name, setup));
@@ -73,8 +79,6 @@ absl::StatusOr<std::unique_ptr<DaemonHost>> DaemonHost::Start(const HostConfig& 
     peer_tls = rpc::ClientTlsFiles{config.tls->ca_cert, config.tls->cert, config.tls->key};
   host->system_ = std::make_unique<SystemService>(std::move(facts), std::move(entries), peer_tls);
 
-  host->registry_ = std::make_shared<prometheus::Registry>();
-  metrics::RegisterBuildInfo(*host->registry_, berth::Version(), berth::GitCommit());
   host->grpc_metrics_ = std::make_unique<metrics::GrpcServerMetrics>(*host->registry_);
 
   rpc::ServerOptions options;
@@ -106,6 +110,9 @@ absl::StatusOr<std::unique_ptr<DaemonHost>> DaemonHost::Start(const HostConfig& 
   if (!config.metrics_address.empty()) {
     BERTH_ASSIGN_OR_RETURN(
         host->metrics_, metrics::MetricsEndpoint::Start(config.metrics_address, host->registry_));
+    for (const auto& hosted : host->hosted_) {
+      for (const auto& collectable : hosted.collectables) host->metrics_->Add(collectable);
+    }
   }
   host->system_->SetListening(host->server_->listen_addresses(), host->metrics_address());
   return host;

@@ -34,6 +34,11 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
   return endpoint;
 }
 
+void MetricsEndpoint::Add(std::shared_ptr<prometheus::Collectable> collectable) {
+  exposer_->RegisterCollectable(collectable);
+  added_.push_back(std::move(collectable));
+}
+
 void RegisterBuildInfo(prometheus::Registry& registry, const std::string& version,
                        const std::string& commit) {
   prometheus::BuildGauge()

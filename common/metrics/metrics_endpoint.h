@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -18,6 +19,9 @@ class MetricsEndpoint {
   static absl::StatusOr<std::unique_ptr<MetricsEndpoint>> Start(
       const std::string& bind, std::shared_ptr<prometheus::Registry> registry);
 
+  // Exposes `collectable` (metrics computed at scrape time) beside the registry's.
+  void Add(std::shared_ptr<prometheus::Collectable> collectable);
+
   // host:port actually listening.
   const std::string& address() const { return address_; }
 
@@ -26,6 +30,7 @@ class MetricsEndpoint {
   // The exposer holds collectables weakly; these keep them alive.
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<prometheus::Collectable> process_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> added_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::string address_;
 };

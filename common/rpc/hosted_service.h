@@ -11,6 +11,11 @@
 
 #include "common/daemon_config.h"
 
+namespace prometheus {
+class Collectable;
+class Registry;
+}  // namespace prometheus
+
 namespace berth::rpc {
 
 // What a service gets from the host that starts it.
@@ -20,6 +25,8 @@ struct ServiceSetup {
   const DaemonConfig* config = nullptr;
   // Every service's address; a service calls another only through a client on these.
   std::map<std::string, std::string> service_addresses;
+  // The process's /metrics registry, for the service's own counters and histograms.
+  std::shared_ptr<prometheus::Registry> metrics;
 };
 
 struct HostedService {
@@ -27,6 +34,8 @@ struct HostedService {
   std::vector<std::unique_ptr<grpc::Service>> grpc_services;
   std::vector<std::string> grpc_service_names;  // full names, for health and metrics
   std::map<std::string, std::string> details;
+  // Metrics computed at scrape time, exposed beside the registry's.
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
 
   // Adds an implementation of the generated service `Generated`.
   template <typename Generated>

@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "services/images/core/image_root.h"
 #include "services/images/core/storage_driver.h"
+#include "services/images/grpc/images_metrics.h"
 #include "services/images/grpc/images_service.h"
 #include "services/images/grpc/snapshots_service.h"
 #include "services/images/grpc/transfer_service.h"
@@ -25,6 +26,10 @@ absl::StatusOr<rpc::HostedService> HostImagesService(const rpc::ServiceSetup& se
   std::shared_ptr<ImageRoot> root = std::move(opened);
   rpc::HostedService hosted;
   hosted.name = "images";
+  if (setup.metrics) {
+    root->SetEvents(RegisterImagesMetrics(setup.metrics));
+    hosted.collectables.push_back(MakeImagesUsageCollector(root));
+  }
   hosted.AddPending<v1::Content>();
   hosted.Add<v1::Images>(std::make_unique<ImagesService>(root));
   hosted.Add<v1::Snapshots>(std::make_unique<SnapshotsService>(root));
