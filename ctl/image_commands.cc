@@ -98,6 +98,7 @@ void AddImageCommands(CLI::App& app, CommandRunner& run) {
   AddImageHistoryCommand(*image, run);
   AddTagCommand(*image, run);
   AddRemoveCommand(*image, "rm", run);
+  AddImagePruneCommand(*image, run);
   for (CLI::App* sub : image->get_subcommands([](const CLI::App*) { return true; })) {
     sub->set_help_flag("-h,--help", "Print usage");
   }

@@ -16,6 +16,7 @@ void AddImageCommands(CLI::App& app, CommandRunner& run);
 void AddImageListCommand(CLI::App& parent, const std::string& name, CommandRunner& run);
 void AddImageInspectCommand(CLI::App& parent, CommandRunner& run);
 void AddImageHistoryCommand(CLI::App& parent, CommandRunner& run);
+void AddImagePruneCommand(CLI::App& parent, CommandRunner& run);
 
 // "sha256:<hex>" → its first 12 hex digits.
 std::string ImageIdShort(const std::string& id);

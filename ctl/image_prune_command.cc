@@ -1,0 +1,101 @@
+// berthctl image prune: delete dangling (or, with -a, all unused) images after asking,
+// as `docker image prune`.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "ctl/daemon_call.h"
+#include "ctl/image_commands.h"
+
+namespace berth::ctl {
+namespace {
+
+struct PruneFlags {
+  bool all = false;
+  bool force = false;
+  std::vector<std::string> filters;  // key=value
+};
+
+// go-units' HumanSize (4 significant digits, powers of 1000): "4.264MB", "0B".
+std::string ReclaimedSize(int64_t bytes) {
+  static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  double size = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (size >= 1000 && unit + 1 < std::size(kUnits)) {
+    size /= 1000;
+    ++unit;
+  }
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.4g%s", size, kUnits[unit]);
+  return text;
+}
+
+// Docker's prompt: true for "y" or "yes" (any case) on stdin.
+bool Confirm(const std::string& warning) {
+  std::printf("%s\nAre you sure you want to continue? [y/N] ", warning.c_str());
+  std::fflush(stdout);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) {
+    std::printf("\n");
+    return false;
+  }
+  answer = absl::AsciiStrToLower(absl::StripAsciiWhitespace(answer));
+  return answer == "y" || answer == "yes";
+}
+
+int Run(const GlobalOptions& global, const PruneFlags& flags) {
+  images::v1::PruneImagesRequest request;
+  for (const std::string& filter : flags.filters) {
+    std::vector<std::string> kv = absl::StrSplit(filter, absl::MaxSplits('=', 1));
+    if (kv.size() != 2) {
+      std::fprintf(stderr, "bad format of filter (expected name=value)\n");
+      return kExitUsage;
+    }
+    auto* out = request.add_filters();
+    out->set_key(kv[0]);
+    out->add_values(kv[1]);
+  }
+  auto* dangling = request.add_filters();
+  dangling->set_key("dangling");
+  dangling->add_values(flags.all ? "false" : "true");
+  const std::string warning =
+      flags.all ? "WARNING! This will remove all images without at least one container "
+                  "associated to them."
+                : "WARNING! This will remove all dangling images.";
+  if (!flags.force && !Confirm(warning)) return 0;
+
+  images::v1::PruneImagesResponse response;
+  grpc::Status status = CallImages(
+      global, [&](auto& stub, auto& context) { return stub.Prune(&context, request, &response); });
+  if (!status.ok()) return ReportCallError(global, status);
+  if (response.items_size() > 0) {
+    std::printf("Deleted Images:\n");
+    for (const auto& item : response.items()) {
+      if (!item.untagged().empty()) std::printf("untagged: %s\n", item.untagged().c_str());
+      if (!item.deleted().empty()) std::printf("deleted: %s\n", item.deleted().c_str());
+    }
+    std::printf("\n");
+  }
+  std::printf("Total reclaimed space: %s\n", ReclaimedSize(response.space_reclaimed()).c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddImagePruneCommand(CLI::App& parent, CommandRunner& run) {
+  auto flags = std::make_shared<PruneFlags>();
+  auto* cmd = parent.add_subcommand("prune", "Remove unused images");
+  cmd->add_flag("-a,--all", flags->all, "Remove all unused images, not just dangling ones");
+  cmd->add_flag("-f,--force", flags->force, "Do not prompt for confirmation");
+  cmd->add_option("--filter", flags->filters, "Provide filter values (e.g. \"label=<key>\")")
+      ->allow_extra_args(false);
+  cmd->callback([&run, flags] {
+    run = [flags](const GlobalOptions& global) { return Run(global, *flags); };
+  });
+}
+
+}  // namespace berth::ctl
