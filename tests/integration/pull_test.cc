@@ -92,6 +92,15 @@ TEST_F(PullTest, PullsUnpacksAndSaysWhenUpToDate) {
   RunResult quiet = Ctl({"pull", "-q", name});
   EXPECT_EQ(quiet.exit_code, 0);
   EXPECT_EQ(quiet.out, name + ":latest\n");
+
+  // The images service counted the layer bytes once and three successful pulls.
+  auto address = berthd_->MetricsAddress();
+  BERTH_ASSERT_OK(address);
+  auto metrics = HttpGet("http://" + *address + "/metrics");
+  BERTH_ASSERT_OK(metrics);
+  EXPECT_GT(MetricValue(*metrics, "berth_images_pulled_bytes_total"), 0);
+  EXPECT_EQ(MetricValue(*metrics, "berth_images_pull_duration_seconds_count", {"result=\"ok\""}),
+            3);
 }
 
 TEST_F(PullTest, MissingTagAndBadReferenceFailClearly) {
