@@ -34,8 +34,6 @@ void AddLoadCommand(CLI::App& app, CommandRunner& run);
 void AddInfoCommand(CLI::App& app, CommandRunner& run);
 void AddLoginCommands(CLI::App& app, CommandRunner& run);  // login, logout
 void AddSearchCommand(CLI::App& app, CommandRunner& run);
-
 void AddSaveCommand(CLI::App& app, CommandRunner& run);
 void AddImportCommand(CLI::App& app, CommandRunner& run);
-
 }  // namespace berth::ctl
