@@ -103,16 +103,23 @@ class PullJob {
       Emit(id, LayerState::kDownloading, done, layer.size);
     };
     Emit(id, LayerState::kDownloading, out.offset(), layer.size);
+    // The content writer hashes every byte and Commit checks the digest: the client need not.
     BERTH_ASSIGN_OR_RETURN(FetchBlobResult fetched,
-                           client_.FetchBlob(ref_, layer, out.offset(), sink, report));
+                           client_.FetchBlob(ref_, layer, out.offset(), sink, report, false));
     if (fetched.range_ignored) {
       BERTH_RETURN_IF_ERROR(out.Truncate(0));
-      BERTH_RETURN_IF_ERROR(client_.FetchBlob(ref_, layer, 0, sink, report).status());
+      BERTH_RETURN_IF_ERROR(client_.FetchBlob(ref_, layer, 0, sink, report, false).status());
     }
     Emit(id, LayerState::kVerifying);
     {
       auto hold = root_.gc_lock().Shared();
-      BERTH_RETURN_IF_ERROR(out.Commit(layer.size, &layer.digest).status());
+      absl::Status committed = out.Commit(layer.size, &layer.digest).status();
+      if (committed.code() == absl::StatusCode::kFailedPrecondition) {
+        // The registry sent other bytes than the digest names; the ingest is gone.
+        return absl::DataLossError(absl::StrCat("blob ", layer.digest.str(), " from ", ref_.domain,
+                                                ": ", committed.message()));
+      }
+      BERTH_RETURN_IF_ERROR(committed);
       BERTH_RETURN_IF_ERROR(root_.RecordBlob(options_.ns, lease_, layer.digest));
     }
     Emit(id, LayerState::kDownloadComplete);

@@ -55,9 +55,11 @@ class RegistryClient {
   // Streams a blob to `sink` from `offset` (resuming with Range), following redirects.
   // From offset 0 the size and digest are checked at the end (DataLoss on mismatch);
   // from a later offset only the size is, and the caller re-hashes the whole.
+  // `hash` false leaves the digest check to a sink that hashes anyway (the content store).
   absl::StatusOr<FetchBlobResult> FetchBlob(const ImageReference& repo, const Descriptor& blob,
                                             int64_t offset, const BodySink& sink,
-                                            const std::function<void(int64_t done)>& progress = {});
+                                            const std::function<void(int64_t done)>& progress = {},
+                                            bool hash = true);
 
   absl::StatusOr<bool> BlobExists(const ImageReference& repo, const Digest& digest);
 
@@ -108,7 +110,7 @@ class RegistryClient {
                                               const Descriptor& blob, int64_t offset,
                                               const BodySink& sink,
                                               const std::function<void(int64_t)>& progress,
-                                              bool* delivered);
+                                              bool* delivered, bool hash);
   absl::StatusOr<std::string> StartUpload(const Endpoint& endpoint, const ImageReference& repo);
 
   RegistryClientOptions options_;
