@@ -1,5 +1,7 @@
 #include "services/images/core/image_puller.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -156,10 +158,37 @@ class PullJob {
     std::vector<absl::Status> outcome(n);
     std::vector<bool> done(n, false);
     std::atomic<size_t> next{0};
+    LayerUnpacker unpacker(root_.content(), snapshots);
+    const bool staging = !options_.skip_unpack && unpacker.CanStage();
+    const std::string snapshot_kind = absl::StrCat("snapshots/", root_.snapshotter().name());
+    std::vector<std::string> stage_keys(n);
+    std::vector<int64_t> sizes(n, 0);
+    absl::Cleanup drop_stages = [&] {
+      for (const std::string& key : stage_keys) {
+        if (!key.empty()) (void)snapshots.Remove(key);  // left by a failure; no-op otherwise
+      }
+    };
     auto worker = [&] {
       for (size_t k; (k = next.fetch_add(1)) < to_download.size() && !failed_.load();) {
         const size_t i = to_download[k];
         absl::Status status = DownloadLayer(layers[i]);
+        if (status.ok() && staging) {
+          // overlayfs: apply now, in parallel with the other layers; adopted in order below.
+          static std::atomic<uint64_t> stages{0};
+          stage_keys[i] = absl::StrCat("stage-", ::getpid(), "-", stages.fetch_add(1), "-",
+                                       layers[i].digest.hex());
+          Emit(layers[i].digest, LayerState::kExtracting, 0, layers[i].size);
+          // Held from before the stage exists until its lease resource is written.
+          auto hold = root_.gc_lock().Shared();
+          status =
+              root_.metadata().AddLeaseResource(options_.ns, lease_, snapshot_kind, stage_keys[i]);
+          if (status.ok()) {
+            absl::StatusOr<int64_t> size =
+                unpacker.Stage(stage_keys[i], layers[i].digest, image.config.diff_ids[i]);
+            status = size.status();
+            if (size.ok()) sizes[i] = *size;
+          }
+        }
         if (!status.ok()) failed_ = true;
         std::lock_guard lock(mu);
         outcome[i] = status;
@@ -175,7 +204,6 @@ class PullJob {
       for (std::thread& t : workers) t.join();
     };
 
-    LayerUnpacker unpacker(root_.content(), snapshots);
     for (size_t i = 0; i < n; ++i) {
       if (present[i]) continue;
       {
@@ -186,15 +214,16 @@ class PullJob {
       }
       if (options_.skip_unpack) continue;
       const Digest& id = layers[i].digest;
-      Emit(id, LayerState::kExtracting, 0, layers[i].size);
+      const Digest parent = i == 0 ? Digest() : image.chain_ids[i - 1];
+      if (!staging) Emit(id, LayerState::kExtracting, 0, layers[i].size);
       auto hold = root_.gc_lock().Shared();
-      absl::StatusOr<UnpackedLayer> unpacked = unpacker.Unpack(
-          i == 0 ? Digest() : image.chain_ids[i - 1], layers[i].digest, image.config.diff_ids[i]);
+      absl::StatusOr<UnpackedLayer> unpacked =
+          staging ? unpacker.Adopt(stage_keys[i], parent, image.config.diff_ids[i], sizes[i])
+                  : unpacker.Unpack(parent, layers[i].digest, image.config.diff_ids[i]);
       if (unpacked.ok()) {
         unpacked_.push_back(unpacked->chain_id);
-        absl::Status held = root_.metadata().AddLeaseResource(
-            options_.ns, lease_, absl::StrCat("snapshots/", root_.snapshotter().name()),
-            unpacked->chain_id.str());
+        absl::Status held = root_.metadata().AddLeaseResource(options_.ns, lease_, snapshot_kind,
+                                                              unpacked->chain_id.str());
         if (!held.ok()) unpacked = held;
       }
       if (!unpacked.ok()) {

@@ -32,6 +32,19 @@ class LayerUnpacker {
   absl::StatusOr<UnpackedLayer> Unpack(const Digest& parent_chain, const Digest& layer,
                                        const Digest& diff_id);
 
+  // Whether layers can be applied before their parents are committed: an overlayfs layer
+  // holds only its own changes, whiteouts included, so it does not read its parent.
+  bool CanStage() const { return snapshotter_.name() == "overlayfs"; }
+
+  // Applies `layer` into a parentless snapshot `stage_key` (it must be held by a lease, so
+  // GC leaves it alone), checking the diff ID; then Adopt moves it under its parent.
+  absl::StatusOr<int64_t> Stage(const std::string& stage_key, const Digest& layer,
+                                const Digest& diff_id);
+  // Commits the staged layer as the chain ID over `parent_chain` by moving its files into a
+  // fresh active snapshot (a rename each, same file system), then removes the stage.
+  absl::StatusOr<UnpackedLayer> Adopt(const std::string& stage_key, const Digest& parent_chain,
+                                      const Digest& diff_id, int64_t uncompressed_size);
+
  private:
   const ContentStore& content_;
   Snapshotter& snapshotter_;
