@@ -8,9 +8,8 @@
 #include "berth/images/v1/transfer.grpc.pb.h"
 #include "ctl/command.h"
 #include "ctl/layer_progress.h"
-#include "services/images/core/credential_store.h"
+#include "ctl/registry_request.h"
 #include "services/images/core/image_reference.h"
-#include "services/images/core/platform.h"
 
 namespace berth::ctl {
 namespace {
@@ -55,23 +54,10 @@ int Run(const GlobalOptions& options, const PushFlags& flags) {
   }
   images::v1::PushImageRequest request;
   request.set_reference(ref->String());
-  if (!flags.platform.empty()) {
-    absl::StatusOr<images::Platform> platform = images::ParsePlatform(flags.platform);
-    if (!platform.ok()) {
-      std::fprintf(stderr, "%s\n", std::string(platform.status().message()).c_str());
-      return kExitUsage;
-    }
-    request.mutable_platform()->set_os(platform->os);
-    request.mutable_platform()->set_architecture(platform->architecture);
-    request.mutable_platform()->set_variant(platform->variant);
+  if (!flags.platform.empty() && !SetPlatform(flags.platform, request.mutable_platform())) {
+    return kExitUsage;
   }
-  const char* home = std::getenv("HOME");
-  images::CredentialStore credentials(home != nullptr ? home : "/root");
-  if (auto found = credentials.Get(ref->domain); found.ok() && found->has_value()) {
-    request.mutable_auth()->set_server_address(ref->domain);
-    request.mutable_auth()->set_username((*found)->username);
-    request.mutable_auth()->set_password((*found)->password);
-  }
+  SetStoredCredentials(ref->domain, request.mutable_auth());
 
   auto channel = Connect(options);
   if (!channel.ok())
