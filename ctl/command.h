@@ -1,13 +1,12 @@
 // What every berthctl command file provides: registration with the CLI and a run step.
 #pragma once
 
-#include <grpcpp/support/status.h>
-
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
 
 #include "ctl/connection.h"
+#include "ctl/daemon_call.h"
 
 namespace berth::ctl {
 
@@ -22,10 +21,6 @@ using CommandRunner = std::function<int(const GlobalOptions&)>;
 using FormattedBody = std::function<int(const GlobalOptions&, const std::string& format)>;
 void AddFormattedCommand(CLI::App& app, const std::string& name, const std::string& description,
                          CommandRunner& run, FormattedBody body);
-
-// Prints a failed call the way Docker does ("Cannot connect to berthd at …" when berthd is
-// unreachable, "Error response from daemon: …" otherwise) and returns the exit code, 1.
-int ReportRpcError(const GlobalOptions& options, const grpc::Status& status);
 
 void AddVersionCommand(CLI::App& app, CommandRunner& run);
 void AddPullCommand(CLI::App& app, CommandRunner& run);

@@ -12,12 +12,30 @@ void PrepareCall(grpc::ClientContext& context, int seconds) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
 }
 
+namespace {
+
+// UNAVAILABLE comes both from an unreachable berthd and from berthd relaying an unreachable
+// registry; only a fresh connection tells them apart.
+bool DaemonAnswers(const GlobalOptions& options) {
+  auto channel = Connect(options);
+  return channel.ok() &&
+         (*channel)->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(1));
+}
+
+}  // namespace
+
 int ReportCallError(const GlobalOptions& options, const grpc::Status& status) {
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE && !DaemonAnswers(options)) {
     std::fprintf(stderr, "%s\n", CannotConnectMessage(options, status.error_message()).c_str());
   } else {
     std::fprintf(stderr, "Error response from daemon: %s\n", status.error_message().c_str());
   }
+  return 1;
+}
+
+int ReportConnectError(const GlobalOptions& options, const absl::Status& status) {
+  std::fprintf(stderr, "%s\n",
+               CannotConnectMessage(options, std::string(status.message())).c_str());
   return 1;
 }
 

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "ctl/connection.h"
 
 namespace berth::ctl {
@@ -20,5 +21,8 @@ void PrepareCall(grpc::ClientContext& context, int seconds = 300);
 // Prints "Error response from daemon: <message>" (or "Cannot connect to berthd …" when
 // berthd is unreachable) on stderr and returns the exit code, 1.
 int ReportCallError(const GlobalOptions& options, const grpc::Status& status);
+
+// For a channel that could not even be made (bad address, unreadable TLS files).
+int ReportConnectError(const GlobalOptions& options, const absl::Status& status);
 
 }  // namespace berth::ctl

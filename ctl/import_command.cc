@@ -65,8 +65,7 @@ int Run(const GlobalOptions& global, const ImportFlags& flags) {
   auto channel = Connect(global);
   if (!channel.ok()) {
     if (fd > STDIN_FILENO) ::close(fd);
-    return ReportRpcError(global, grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                               std::string(channel.status().message())));
+    return ReportConnectError(global, channel.status());
   }
   grpc::ClientContext context;
   PrepareCall(context, 3600);
@@ -91,7 +90,7 @@ int Run(const GlobalOptions& global, const ImportFlags& flags) {
   }
   stream->WritesDone();
   grpc::Status status = stream->Finish();
-  if (!status.ok()) return ReportRpcError(global, status);
+  if (!status.ok()) return ReportCallError(global, status);
   std::printf("%s\n", response.image_id().c_str());
   return 0;
 }

@@ -35,8 +35,7 @@ int Run(const GlobalOptions& options, const LoadFlags& flags) {
   }
   auto channel = Connect(options);
   if (!channel.ok()) {
-    return ReportRpcError(options, grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                                std::string(channel.status().message())));
+    return ReportConnectError(options, channel.status());
   }
   grpc::ClientContext context;
   images::v1::LoadImagesResponse response;
@@ -60,7 +59,7 @@ int Run(const GlobalOptions& options, const LoadFlags& flags) {
   }
   stream->WritesDone();
   grpc::Status status = stream->Finish();
-  if (!status.ok()) return ReportRpcError(options, status);
+  if (!status.ok()) return ReportCallError(options, status);
   for (const auto& image : response.images()) {
     if (image.reference().empty()) {
       std::printf("Loaded image ID: %s\n", image.image_id().c_str());

@@ -98,8 +98,7 @@ int RunLogin(const GlobalOptions& global, LoginFlags flags) {
   images::v1::AuthenticateResponse response;
   auto channel = Connect(global);
   if (!channel.ok()) {
-    return ReportCallError(global, grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                                std::string(channel.status().message())));
+    return ReportConnectError(global, channel.status());
   }
   grpc::ClientContext context;
   PrepareCall(context, 60);

@@ -57,9 +57,7 @@ int Run(const GlobalOptions& options, const PullFlags& flags) {
   SetStoredCredentials(ref->domain, request.mutable_auth());
 
   auto channel = Connect(options);
-  if (!channel.ok())
-    return ReportRpcError(options, grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                                std::string(channel.status().message())));
+  if (!channel.ok()) return ReportConnectError(options, channel.status());
   grpc::ClientContext context;
   auto stream = images::v1::Transfer::NewStub(*channel)->Pull(&context, request);
   if (!flags.quiet) {
@@ -78,7 +76,7 @@ int Run(const GlobalOptions& options, const PullFlags& flags) {
     }
   }
   grpc::Status status = stream->Finish();
-  if (!status.ok()) return ReportRpcError(options, status);
+  if (!status.ok()) return ReportCallError(options, status);
   if (!flags.quiet) {
     std::printf("Digest: %s\n", result.digest().c_str());
     std::printf("Status: %s for %s\n",

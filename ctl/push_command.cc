@@ -60,9 +60,7 @@ int Run(const GlobalOptions& options, const PushFlags& flags) {
   SetStoredCredentials(ref->domain, request.mutable_auth());
 
   auto channel = Connect(options);
-  if (!channel.ok())
-    return ReportRpcError(options, grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                                std::string(channel.status().message())));
+  if (!channel.ok()) return ReportConnectError(options, channel.status());
   if (!flags.quiet) {
     if (NameOnly(flags.reference)) std::printf("Using default tag: %s\n", ref->tag.c_str());
     std::printf("The push refers to repository [%s]\n", ref->Name().c_str());
@@ -85,7 +83,7 @@ int Run(const GlobalOptions& options, const PushFlags& flags) {
   grpc::Status status = stream->Finish();
   if (!status.ok()) {
     if (status.error_code() == grpc::StatusCode::UNAVAILABLE && !answered) {
-      return ReportRpcError(options, status);
+      return ReportCallError(options, status);
     }
     // As Docker: a push's error comes within its output, as a line of its own.
     std::fprintf(stderr, "%s\n", status.error_message().c_str());

@@ -68,8 +68,7 @@ int Run(const GlobalOptions& options, const SaveFlags& flags) {
   if (!BuildRequest(flags, request)) return kExitUsage;
   auto channel = Connect(options);
   if (!channel.ok()) {
-    return ReportRpcError(options, grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                                std::string(channel.status().message())));
+    return ReportConnectError(options, channel.status());
   }
   // As Docker: a temporary file beside the output, renamed once the archive is whole.
   int fd = STDOUT_FILENO;
@@ -95,7 +94,7 @@ int Run(const GlobalOptions& options, const SaveFlags& flags) {
   if (fd != STDOUT_FILENO) ::close(fd);
   if (write_failed || !status.ok()) {
     if (!temp.empty()) ::unlink(temp.c_str());
-    if (!write_failed) return ReportRpcError(options, status);
+    if (!write_failed) return ReportCallError(options, status);
     std::fprintf(stderr, "failed to save image: %s\n", std::strerror(write_errno));
     return 1;
   }

@@ -46,8 +46,7 @@ int Run(const GlobalOptions& global, const SearchFlags& flags) {
   }
   auto channel = Connect(global);
   if (!channel.ok()) {
-    return ReportCallError(global, grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                                std::string(channel.status().message())));
+    return ReportConnectError(global, channel.status());
   }
   grpc::ClientContext context;
   PrepareCall(context, 60);
