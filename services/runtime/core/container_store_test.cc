@@ -7,8 +7,11 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <system_error>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_matchers.h"
@@ -317,6 +320,27 @@ TEST_F(ContainerStoreTest, EverythingSurvivesReopen) {
   EXPECT_EQ(fresh->state.finished_at, absl::InfinitePast());
   EXPECT_EQ(*fresh, never_started);
   EXPECT_THAT(store_->ListNamespaces(), IsOkAndHolds(ElementsAre("default", "k8s.io")));
+}
+
+TEST_F(ContainerStoreTest, ConcurrentCreatesGetDistinctIdsAndNames) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this] {
+      for (int i = 0; i < 25; ++i)
+        BERTH_EXPECT_OK(store_->Create("default", Record("", "")).status());
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  auto all = store_->List("default");
+  ASSERT_THAT(all, IsOk());
+  std::set<std::string> ids, names;
+  for (const ContainerRecord& r : *all) {
+    ids.insert(r.id);
+    names.insert(r.name);
+  }
+  EXPECT_EQ(all->size(), 100u);
+  EXPECT_EQ(ids.size(), 100u);
+  EXPECT_EQ(names.size(), 100u);
 }
 
 }  // namespace
