@@ -45,13 +45,7 @@ size_t Utf8SequenceLength(absl::string_view s, size_t i) {
   return len;
 }
 
-}  // namespace
-
-absl::string_view StreamName(Stream stream) {
-  return stream == Stream::kStderr ? "stderr" : "stdout";
-}
-
-void AppendRfc3339Nano(absl::Time t, std::string* out) {
+void AppendTimestamp(absl::Time t, bool trim_fraction, std::string* out) {
   const int64_t seconds = absl::ToUnixSeconds(t);  // rounds toward -inf, so nanos >= 0
   const int64_t nanos = absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds));
   const absl::CivilSecond civil = absl::CivilSecond(1970, 1, 1, 0, 0, 0) + seconds;
@@ -66,12 +60,28 @@ void AppendRfc3339Nano(absl::Time t, std::string* out) {
   AppendDigits(civil.minute(), 2, out);
   out->push_back(':');
   AppendDigits(civil.second(), 2, out);
-  if (nanos != 0) {
+  if (nanos != 0 || !trim_fraction) {
     out->push_back('.');
     AppendDigits(nanos, 9, out);
-    while (out->back() == '0') out->pop_back();  // RFC3339Nano trims trailing zeros
+    if (trim_fraction) {
+      while (out->back() == '0') out->pop_back();
+    }
   }
   out->push_back('Z');
+}
+
+}  // namespace
+
+absl::string_view StreamName(Stream stream) {
+  return stream == Stream::kStderr ? "stderr" : "stdout";
+}
+
+void AppendRfc3339Nano(absl::Time t, std::string* out) {
+  AppendTimestamp(t, /*trim_fraction=*/true, out);
+}
+
+void AppendRfc3339NanoFixed(absl::Time t, std::string* out) {
+  AppendTimestamp(t, /*trim_fraction=*/false, out);
 }
 
 void AppendDockerJsonString(absl::string_view s, std::string* out) {

@@ -18,6 +18,10 @@ absl::string_view StreamName(Stream stream);
 // trimmed and no fraction at all on a whole second ("2026-12-06T23:05:50.12345Z").
 void AppendRfc3339Nano(absl::Time t, std::string* out);
 
+// Appends `t` in Docker's RFC3339NanoFixed layout in UTC: always nine fraction digits
+// ("2026-12-06T23:05:50.123450000Z"), the prefix `docker logs -t` prints.
+void AppendRfc3339NanoFixed(absl::Time t, std::string* out);
+
 // Appends `bytes` as a JSON string the way Docker's json-file encoder does: \" \\ \n \r,
 // every other control byte and < > & as \u00XX, U+2028/U+2029 escaped, and each byte of
 // invalid UTF-8 as \ufffd.
