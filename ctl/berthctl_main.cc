@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
     sub->set_help_flag("-h,--help", "Print usage");
   }
+  berth::ctl::AddContainerCommands(app, run);  // sets its own help flags (-h is --hostname)
 
   try {
     app.parse(argc, argv);

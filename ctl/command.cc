@@ -1,6 +1,10 @@
 #include "ctl/command.h"
 
+#include <cstdio>
+#include <iostream>
 #include <memory>
+
+#include "absl/strings/ascii.h"
 
 namespace berth::ctl {
 
@@ -13,6 +17,18 @@ void AddFormattedCommand(CLI::App& app, const std::string& name, const std::stri
   cmd->callback([&run, format, body] {
     run = [format, body](const GlobalOptions& options) { return body(options, *format); };
   });
+}
+
+bool Confirm(const std::string& warning) {
+  std::printf("%s\nAre you sure you want to continue? [y/N] ", warning.c_str());
+  std::fflush(stdout);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) {
+    std::printf("\n");
+    return false;
+  }
+  answer = absl::AsciiStrToLower(absl::StripAsciiWhitespace(answer));
+  return answer == "y" || answer == "yes";
 }
 
 }  // namespace berth::ctl

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <functional>
 #include <string>
 
@@ -22,6 +23,19 @@ using FormattedBody = std::function<int(const GlobalOptions&, const std::string&
 void AddFormattedCommand(CLI::App& app, const std::string& name, const std::string& description,
                          CommandRunner& run, FormattedBody body);
 
+// What `pull` does, callable by `create`/`run` for a missing image (progress on stderr).
+struct PullFlags {
+  std::string reference;
+  std::string platform;
+  bool quiet = false;
+  FILE* out = stdout;           // where progress goes
+  bool print_reference = true;  // the final "docker.io/library/x:tag" line
+};
+int PullImage(const GlobalOptions& options, const PullFlags& flags);
+
+// Docker's prompt: true for "y" or "yes" (any case) on stdin.
+bool Confirm(const std::string& warning);
+
 void AddVersionCommand(CLI::App& app, CommandRunner& run);
 void AddPullCommand(CLI::App& app, CommandRunner& run);
 void AddPushCommand(CLI::App& app, CommandRunner& run);
@@ -31,4 +45,6 @@ void AddLoginCommands(CLI::App& app, CommandRunner& run);  // login, logout
 void AddSearchCommand(CLI::App& app, CommandRunner& run);
 void AddSaveCommand(CLI::App& app, CommandRunner& run);
 void AddImportCommand(CLI::App& app, CommandRunner& run);
+// create, run, start, stop, ps, logs, exec… and the `container` group (container_commands.cc).
+void AddContainerCommands(CLI::App& app, CommandRunner& run);
 }  // namespace berth::ctl

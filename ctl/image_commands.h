@@ -7,6 +7,7 @@
 
 #include "berth/images/v1/images.grpc.pb.h"
 #include "ctl/command.h"
+#include "nlohmann/json.hpp"
 
 namespace berth::ctl {
 
@@ -17,6 +18,10 @@ void AddImageListCommand(CLI::App& parent, const std::string& name, CommandRunne
 void AddImageInspectCommand(CLI::App& parent, CommandRunner& run);
 void AddImageHistoryCommand(CLI::App& parent, CommandRunner& run);
 void AddImagePruneCommand(CLI::App& parent, CommandRunner& run);
+
+// Images.Inspect for `name`, as Docker's JSON object in `out`.
+grpc::Status InspectImageJson(const GlobalOptions& global, const std::string& name,
+                              nlohmann::ordered_json* out);
 
 // "sha256:<hex>" → its first 12 hex digits.
 std::string ImageIdShort(const std::string& id);

@@ -75,24 +75,36 @@ nlohmann::ordered_json AsDocker(const images::v1::ImageInspect& image) {
   return out;
 }
 
+}  // namespace
+
+grpc::Status InspectImageJson(const GlobalOptions& global, const std::string& name,
+                              nlohmann::ordered_json* out) {
+  images::v1::InspectImageRequest request;
+  request.set_name(name);
+  images::v1::InspectImageResponse response;
+  grpc::Status status = CallImages(global, [&](auto& stub, auto& context) {
+    return stub.Inspect(&context, request, &response);
+  });
+  if (status.ok()) *out = AsDocker(response.image());
+  return status;
+}
+
+namespace {
+
 int Run(const GlobalOptions& global, const InspectOptions& options) {
   OutputFormat format = ParseOutputFormat(options.format);
   nlohmann::ordered_json all = nlohmann::ordered_json::array();
   int exit_code = 0;
   for (const std::string& name : options.images) {
-    images::v1::InspectImageRequest request;
-    request.set_name(name);
-    images::v1::InspectImageResponse response;
-    grpc::Status status = CallImages(global, [&](auto& stub, auto& context) {
-      return stub.Inspect(&context, request, &response);
-    });
+    nlohmann::ordered_json image;
+    grpc::Status status = InspectImageJson(global, name, &image);
     if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
       std::fprintf(stderr, "Error: %s\n", status.error_message().c_str());
       exit_code = 1;
       continue;
     }
     if (!status.ok()) return ReportCallError(global, status);
-    all.push_back(AsDocker(response.image()));
+    all.push_back(std::move(image));
   }
   if (!format.template_text.empty()) {
     for (const auto& image : all)

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "ctl/daemon_call.h"
 #include "ctl/image_commands.h"
+#include "ctl/output_format.h"
 
 namespace berth::ctl {
 namespace {
@@ -19,33 +20,6 @@ struct PruneFlags {
   bool force = false;
   std::vector<std::string> filters;  // key=value
 };
-
-// go-units' HumanSize (4 significant digits, powers of 1000): "4.264MB", "0B".
-std::string ReclaimedSize(int64_t bytes) {
-  static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-  double size = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (size >= 1000 && unit + 1 < std::size(kUnits)) {
-    size /= 1000;
-    ++unit;
-  }
-  char text[64];
-  std::snprintf(text, sizeof(text), "%.4g%s", size, kUnits[unit]);
-  return text;
-}
-
-// Docker's prompt: true for "y" or "yes" (any case) on stdin.
-bool Confirm(const std::string& warning) {
-  std::printf("%s\nAre you sure you want to continue? [y/N] ", warning.c_str());
-  std::fflush(stdout);
-  std::string answer;
-  if (!std::getline(std::cin, answer)) {
-    std::printf("\n");
-    return false;
-  }
-  answer = absl::AsciiStrToLower(absl::StripAsciiWhitespace(answer));
-  return answer == "y" || answer == "yes";
-}
 
 int Run(const GlobalOptions& global, const PruneFlags& flags) {
   images::v1::PruneImagesRequest request;

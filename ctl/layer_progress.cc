@@ -42,17 +42,18 @@ void LayerDisplay::Update(const images::v1::LayerProgress& layer, const std::str
     // Plain output: one line per change of state, no progress bars.
     if (!added && last_[layer.id()] == text) return;
     last_[layer.id()] = text;
-    std::printf("%s: %s\n", layer.id().c_str(), text.c_str());
+    std::fprintf(out_, "%s: %s\n", layer.id().c_str(), text.c_str());
     return;
   }
   if (moving) text += " " + ProgressBar(layer.current(), layer.total());
   if (added) {
-    std::printf("%s: %s\n", layer.id().c_str(), text.c_str());
+    std::fprintf(out_, "%s: %s\n", layer.id().c_str(), text.c_str());
   } else {
     size_t up = order_.size() - it->second;
-    std::printf("\x1b[%zuA\r\x1b[2K%s: %s\r\x1b[%zuB", up, layer.id().c_str(), text.c_str(), up);
+    std::fprintf(out_, "\x1b[%zuA\r\x1b[2K%s: %s\r\x1b[%zuB", up, layer.id().c_str(), text.c_str(),
+                 up);
   }
-  std::fflush(stdout);
+  std::fflush(out_);
 }
 
 }  // namespace berth::ctl

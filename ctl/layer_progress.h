@@ -3,6 +3,7 @@
 // otherwise.
 #pragma once
 
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,13 +14,14 @@ namespace berth::ctl {
 
 class LayerDisplay {
  public:
-  explicit LayerDisplay(bool terminal) : terminal_(terminal) {}
+  explicit LayerDisplay(bool terminal, FILE* out = stdout) : terminal_(terminal), out_(out) {}
 
   // Shows `layer` as "<id>: <text>"; `moving` adds the progress bar on a terminal.
   void Update(const images::v1::LayerProgress& layer, const std::string& text, bool moving);
 
  private:
   bool terminal_;
+  FILE* out_;
   std::map<std::string, size_t> lines_;
   std::map<std::string, std::string> last_;
   std::vector<std::string> order_;

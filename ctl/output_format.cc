@@ -59,6 +59,19 @@ std::string HumanSize(int64_t bytes) {
   return buf;
 }
 
+std::string ReclaimedSize(int64_t bytes) {
+  static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  double size = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (size >= 1000 && unit + 1 < std::size(kUnits)) {
+    size /= 1000;
+    ++unit;
+  }
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.4g%s", size, kUnits[unit]);
+  return text;
+}
+
 std::string HumanDuration(absl::Duration d) {
   const int64_t seconds = absl::ToInt64Seconds(d);
   if (seconds < 1) return "Less than a second";

@@ -15,6 +15,8 @@ namespace berth::ctl {
 
 // go-units' HumanSizeWithPrecision(size, 3): "4.26MB", "719B", "1.5kB".
 std::string HumanSize(int64_t bytes);
+// go-units' HumanSize (4 significant digits), as prune reports reclaimed space: "4.264MB".
+std::string ReclaimedSize(int64_t bytes);
 // go-units' HumanDuration: "Less than a second", "About a minute", "2 hours", "3 weeks".
 std::string HumanDuration(absl::Duration d);
 // "2 hours ago", or "N/A" for an unknown time (InfinitePast).

@@ -14,12 +14,6 @@
 namespace berth::ctl {
 namespace {
 
-struct PullFlags {
-  std::string reference;
-  std::string platform;
-  bool quiet = false;
-};
-
 const char* StatusText(images::v1::LayerStatus status) {
   switch (status) {
     case images::v1::LAYER_STATUS_PULLING_FS_LAYER:
@@ -43,7 +37,10 @@ const char* StatusText(images::v1::LayerStatus status) {
   }
 }
 
-int Run(const GlobalOptions& options, const PullFlags& flags) {
+}  // namespace
+
+int PullImage(const GlobalOptions& options, const PullFlags& flags) {
+  FILE* out = flags.out;
   absl::StatusOr<images::ImageReference> ref = images::ParseImageReference(flags.reference);
   if (!ref.ok()) {
     std::fprintf(stderr, "%s\n", std::string(ref.status().message()).c_str());
@@ -61,9 +58,9 @@ int Run(const GlobalOptions& options, const PullFlags& flags) {
   grpc::ClientContext context;
   auto stream = images::v1::Transfer::NewStub(*channel)->Pull(&context, request);
   if (!flags.quiet) {
-    std::printf("%s: Pulling from %s\n", ref->TagOrDigest().c_str(), ref->path.c_str());
+    std::fprintf(out, "%s: Pulling from %s\n", ref->TagOrDigest().c_str(), ref->path.c_str());
   }
-  LayerDisplay display(::isatty(STDOUT_FILENO) == 1);
+  LayerDisplay display(::isatty(::fileno(out)) == 1, out);
   images::v1::PullImageResponse response;
   images::v1::PulledImage result;
   while (stream->Read(&response)) {
@@ -78,16 +75,14 @@ int Run(const GlobalOptions& options, const PullFlags& flags) {
   grpc::Status status = stream->Finish();
   if (!status.ok()) return ReportCallError(options, status);
   if (!flags.quiet) {
-    std::printf("Digest: %s\n", result.digest().c_str());
-    std::printf("Status: %s for %s\n",
-                result.updated() ? "Downloaded newer image" : "Image is up to date",
-                ref->FamiliarString().c_str());
+    std::fprintf(out, "Digest: %s\n", result.digest().c_str());
+    std::fprintf(out, "Status: %s for %s\n",
+                 result.updated() ? "Downloaded newer image" : "Image is up to date",
+                 ref->FamiliarString().c_str());
   }
-  std::printf("%s\n", ref->String().c_str());
+  if (flags.print_reference) std::fprintf(out, "%s\n", ref->String().c_str());
   return 0;
 }
-
-}  // namespace
 
 void AddPullCommand(CLI::App& app, CommandRunner& run) {
   auto flags = std::make_shared<PullFlags>();
@@ -97,7 +92,7 @@ void AddPullCommand(CLI::App& app, CommandRunner& run) {
   pull->add_option("--platform", flags->platform,
                    "Set platform if server is multi-platform capable");
   pull->callback([&run, flags] {
-    run = [flags](const GlobalOptions& options) { return Run(options, *flags); };
+    run = [flags](const GlobalOptions& options) { return PullImage(options, *flags); };
   });
 }
 
