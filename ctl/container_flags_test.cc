@@ -15,6 +15,7 @@ using ::testing::HasSubstr;
 absl::StatusOr<runtime::v1::CreateContainerRequest> Build(
     std::vector<std::string> args, std::map<std::string, std::string> files = {}) {
   CLI::App app;
+  app.set_help_flag();  // as berthctl: -h is --hostname for run
   ContainerFlags flags;
   auto* run = app.add_subcommand("run");
   AddContainerFlags(*run, flags);

@@ -119,9 +119,9 @@ runtime::v1::ListContainersResponse SampleList() {
 TEST(RenderPsTest, DefaultTable) {
   EXPECT_EQ(RenderPs(SampleList(), {}, kNow),
             "CONTAINER ID   IMAGE          COMMAND                  CREATED         STATUS"
-            "                  PORTS                  NAMES\n"
+            "                   PORTS                  NAMES\n"
             "0123456789ab   nginx:latest   \"/docker-entrypoint.…\"   3 minutes ago   Up 2 "
-            "minutes            0.0.0.0:8080->80/tcp   web\n"
+            "minutes             0.0.0.0:8080->80/tcp   web\n"
             "fedcba987654   busybox        \"sh -c 'sleep 1000'\"     5 hours ago     Exited "
             "(0) 4 hours ago                          job\n");
 }

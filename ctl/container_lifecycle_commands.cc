@@ -2,6 +2,7 @@
 // container named, each name echoed on success as Docker does.
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "ctl/container_client.h"
 #include "ctl/container_commands.h"

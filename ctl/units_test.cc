@@ -91,10 +91,10 @@ TEST(ResolveEnvTest, TakesClientValueForBareNames) {
 
 TEST(ParseEnvFileContentTest, SkipsCommentsAndResolvesBareNames) {
   auto lines =
-      ParseEnvFileContent("\xEF\xBB\xBF# comment\n\nA=1\n  B = spaced \nHOME\nMISSING\nC=x=y\r\n",
+      ParseEnvFileContent("\xEF\xBB\xBF# comment\n\nA=1\n  B= spaced \nHOME\nMISSING\nC=x=y\r\n",
                           FakeEnv({{"HOME", "/h"}}));
   ASSERT_TRUE(lines.ok()) << lines.status();
-  EXPECT_THAT(*lines, ElementsAre("A=1", "B = spaced ", "HOME=/h", "C=x=y"));
+  EXPECT_THAT(*lines, ElementsAre("A=1", "B= spaced ", "HOME=/h", "C=x=y"));
 }
 
 TEST(ParseEnvFileContentTest, RejectsBadNames) {
