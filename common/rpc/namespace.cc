@@ -29,4 +29,15 @@ void SetNamespace(grpc::ClientContext& context, absl::string_view name) {
   context.AddMetadata(kNamespaceMetadataKey, std::string(name));
 }
 
+std::string LeaseOf(const grpc::ServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(kLeaseMetadataKey);
+  if (it == metadata.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+void SetLease(grpc::ClientContext& context, absl::string_view lease_id) {
+  context.AddMetadata(kLeaseMetadataKey, std::string(lease_id));
+}
+
 }  // namespace berth::rpc

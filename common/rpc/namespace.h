@@ -1,4 +1,5 @@
-// Object namespaces travel as gRPC metadata "berth-namespace" (default "default").
+// What scopes a call travels as gRPC metadata: its object namespace ("berth-namespace",
+// default "default") and the lease that holds what it creates ("berth-lease", optional).
 #pragma once
 
 #include <grpcpp/client_context.h>
@@ -21,5 +22,12 @@ absl::Status ValidateNamespace(absl::string_view name);
 absl::StatusOr<std::string> NamespaceOf(const grpc::ServerContext& context);
 
 void SetNamespace(grpc::ClientContext& context, absl::string_view name);
+
+inline constexpr char kLeaseMetadataKey[] = "berth-lease";
+
+// The lease the caller named, "" when none.
+std::string LeaseOf(const grpc::ServerContext& context);
+
+void SetLease(grpc::ClientContext& context, absl::string_view lease_id);
 
 }  // namespace berth::rpc

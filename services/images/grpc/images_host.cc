@@ -9,8 +9,10 @@
 #include "common/status_macros.h"
 #include "services/images/core/image_root.h"
 #include "services/images/core/storage_driver.h"
+#include "services/images/grpc/content_service.h"
 #include "services/images/grpc/images_metrics.h"
 #include "services/images/grpc/images_service.h"
+#include "services/images/grpc/leases_service.h"
 #include "services/images/grpc/snapshots_service.h"
 #include "services/images/grpc/transfer_service.h"
 
@@ -30,10 +32,10 @@ absl::StatusOr<rpc::HostedService> HostImagesService(const rpc::ServiceSetup& se
     root->SetEvents(RegisterImagesMetrics(setup.metrics));
     hosted.collectables.push_back(MakeImagesUsageCollector(root));
   }
-  hosted.AddPending<v1::Content>();
+  hosted.Add<v1::Content>(std::make_unique<ContentService>(root));
   hosted.Add<v1::Images>(std::make_unique<ImagesService>(root));
   hosted.Add<v1::Snapshots>(std::make_unique<SnapshotsService>(root));
-  hosted.AddPending<v1::Leases>();
+  hosted.Add<v1::Leases>(std::make_unique<LeasesService>(root));
   hosted.Add<v1::Transfer>(std::make_unique<TransferService>(root));
   hosted.AddPending<v1::Builder>();
   hosted.details["storage_driver"] = root->snapshotter().name();

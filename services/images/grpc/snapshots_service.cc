@@ -8,12 +8,13 @@
 #include "common/rpc/namespace.h"
 #include "common/rpc/status.h"
 #include "common/status_macros.h"
+#include "services/images/core/image_filters.h"
 #include "services/images/grpc/image_convert.h"
+#include "services/images/grpc/proto_filters.h"
 
 namespace berth::images {
 namespace {
 
-constexpr char kLeaseMetadataKey[] = "berth-lease";
 constexpr int kListBatch = 100;
 
 // The caller's namespace and the snapshotter it named ("" or the root's own).
@@ -32,10 +33,7 @@ absl::StatusOr<Target> TargetOf(ImageRoot& root, const grpc::ServerContext& cont
   }
   Target target;
   BERTH_ASSIGN_OR_RETURN(target.ns, rpc::NamespaceOf(context));
-  auto lease = context.client_metadata().find(kLeaseMetadataKey);
-  if (lease != context.client_metadata().end()) {
-    target.lease = std::string(lease->second.data(), lease->second.size());
-  }
+  target.lease = rpc::LeaseOf(context);
   target.snapshotter = own;
   return target;
 }
@@ -62,34 +60,13 @@ absl::Status Leased(ImageRoot& root, const Target& target, const std::string& ke
       target.ns, target.lease, absl::StrCat(kLeaseSnapshotsPrefix, target.snapshotter), key);
 }
 
-bool Matches(const SnapshotInfo& info,
-             const google::protobuf::RepeatedPtrField<types::v1::Filter>& filters) {
-  for (const types::v1::Filter& filter : filters) {
-    bool any = false;
-    for (const std::string& value : filter.values()) {
-      if (filter.key() == "name") any = any || info.name == value;
-      if (filter.key() == "parent") any = any || info.parent == value;
-      if (filter.key() == "kind") any = any || SnapshotKindName(info.kind) == value;
-      if (filter.key() == "label") {
-        size_t eq = value.find('=');
-        auto it = info.labels.find(value.substr(0, eq));
-        any = any || (it != info.labels.end() &&
-                      (eq == std::string::npos || it->second == value.substr(eq + 1)));
-      }
-    }
-    if (!any) return false;
-  }
-  return true;
-}
-
-absl::Status CheckFilters(const google::protobuf::RepeatedPtrField<types::v1::Filter>& filters) {
-  for (const types::v1::Filter& filter : filters) {
-    const std::string& key = filter.key();
-    if (key != "name" && key != "parent" && key != "kind" && key != "label") {
-      return absl::InvalidArgumentError(absl::StrCat("invalid filter '", key, "'"));
-    }
-  }
-  return absl::OkStatus();
+bool Matches(const SnapshotInfo& info, const ProtoFilters& filters) {
+  return MatchesFilters(filters, [&](const std::string& key, const std::string& value) {
+    if (key == "name") return info.name == value;
+    if (key == "parent") return info.parent == value;
+    if (key == "kind") return SnapshotKindName(info.kind) == value;
+    return HasLabel(info.labels, value);
+  });
 }
 
 }  // namespace
@@ -199,7 +176,7 @@ grpc::Status SnapshotsService::List(grpc::ServerContext* context,
                                     const v1::ListSnapshotsRequest* request,
                                     grpc::ServerWriter<v1::ListSnapshotsResponse>* writer) {
   return rpc::ToGrpcStatus([&]() -> absl::Status {
-    BERTH_RETURN_IF_ERROR(CheckFilters(request->filters()));
+    BERTH_RETURN_IF_ERROR(CheckFilterKeys(request->filters(), {"name", "parent", "kind", "label"}));
     BERTH_ASSIGN_OR_RETURN(Target target, TargetOf(*root_, *context, request->snapshotter()));
     BERTH_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> all, root_->SnapshotsOf(target.ns).List());
     v1::ListSnapshotsResponse batch;
