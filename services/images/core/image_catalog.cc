@@ -196,6 +196,12 @@ absl::StatusOr<ImageRecord> ImageCatalog::Get(absl::string_view name) {
   return match.record != nullptr ? *match.record : match.entry->records.front();
 }
 
+absl::StatusOr<ResolvedImage> ImageCatalog::Resolve(absl::string_view name) {
+  BERTH_ASSIGN_OR_RETURN(Snapshot images, Load());
+  BERTH_ASSIGN_OR_RETURN(Match match, FindResolved(images, name));
+  return match.entry->resolved;
+}
+
 absl::StatusOr<std::vector<ImageSummary>> ImageCatalog::List(const ImageFilters& filters) {
   BERTH_ASSIGN_OR_RETURN(Snapshot images, Load());
   // before/since name images; compare creation times with theirs.

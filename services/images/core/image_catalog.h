@@ -85,6 +85,8 @@ class ImageCatalog {
   // The record a name resolves to: a reference's own record, or for an ID the image's
   // first record. NotFound "No such image: <name>".
   absl::StatusOr<ImageRecord> Get(absl::string_view name);
+  // The image a name resolves to, followed to its manifest, config and chain IDs.
+  absl::StatusOr<ResolvedImage> Resolve(absl::string_view name);
   // One summary per image ID, newest first. `all` would add intermediate images; berth
   // records none (no parent chain), so every image is listed either way.
   absl::StatusOr<std::vector<ImageSummary>> List(const ImageFilters& filters);

@@ -7,6 +7,7 @@
 #include "common/rpc/namespace.h"
 #include "common/rpc/status.h"
 #include "common/status_macros.h"
+#include "services/images/core/gc.h"
 #include "services/images/core/image_catalog.h"
 #include "services/images/grpc/image_convert.h"
 
@@ -98,6 +99,52 @@ grpc::Status ImagesService::Inspect(grpc::ServerContext* context,
                            CatalogFor(*root_, *context, &request->platform()));
     BERTH_ASSIGN_OR_RETURN(ImageDetails details, catalog.Inspect(request->name()));
     ToProto(details, response->mutable_image());
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status ImagesService::PrepareSnapshot(grpc::ServerContext* context,
+                                            const v1::PrepareImageSnapshotRequest* request,
+                                            v1::PrepareImageSnapshotResponse* response) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    BERTH_RETURN_IF_ERROR(Require(request->name(), "name"));
+    BERTH_RETURN_IF_ERROR(Require(request->key(), "key"));
+    const std::string& own = root_->snapshotter().name();
+    if (!request->snapshotter().empty() && request->snapshotter() != own) {
+      return absl::InvalidArgumentError(absl::StrCat("snapshotter \"", request->snapshotter(),
+                                                     "\" is not available (this daemon uses \"",
+                                                     own, "\")"));
+    }
+    BERTH_ASSIGN_OR_RETURN(std::string ns, rpc::NamespaceOf(*context));
+    BERTH_ASSIGN_OR_RETURN(ImageCatalog catalog,
+                           CatalogFor(*root_, *context, &request->platform()));
+    BERTH_ASSIGN_OR_RETURN(ResolvedImage image, catalog.Resolve(request->name()));
+    if (image.chain_ids.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("image ", request->name(), " has no layers"));
+    }
+    NamespacedSnapshotter snapshots = root_->SnapshotsOf(ns);
+    const std::string parent = image.top_chain_id().str();
+    absl::StatusOr<SnapshotInfo> top = snapshots.Stat(parent);
+    if (!top.ok() || top->kind != SnapshotKind::kCommitted) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "image ", request->name(), " is not unpacked for ", own, "; pull or load it again"));
+    }
+    Labels labels(request->labels().begin(), request->labels().end());
+    // The caller's snapshot is its own to remove; no collection takes it meanwhile.
+    labels[kGcRootLabel] = absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone());
+    auto hold = root_->gc_lock().Shared();
+    BERTH_ASSIGN_OR_RETURN(std::vector<Mount> mounts,
+                           request->read_only()
+                               ? snapshots.View(request->key(), parent, labels)
+                               : snapshots.Prepare(request->key(), parent, labels));
+    ToProto(mounts, response->mutable_mounts());
+    response->set_image_id(image.id().str());
+    ToProto(image.manifest_descriptor, response->mutable_target());
+    ToProto(image.config.config, response->mutable_config());
+    response->mutable_platform()->set_os(image.config.os);
+    response->mutable_platform()->set_architecture(image.config.architecture);
+    response->mutable_platform()->set_variant(image.config.variant);
     return absl::OkStatus();
   }());
 }

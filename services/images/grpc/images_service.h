@@ -25,6 +25,9 @@ class ImagesService final : public v1::Images::Service {
                        v1::ImageHistoryResponse* response) override;
   grpc::Status Inspect(grpc::ServerContext* context, const v1::InspectImageRequest* request,
                        v1::InspectImageResponse* response) override;
+  grpc::Status PrepareSnapshot(grpc::ServerContext* context,
+                               const v1::PrepareImageSnapshotRequest* request,
+                               v1::PrepareImageSnapshotResponse* response) override;
   grpc::Status Prune(grpc::ServerContext* context, const v1::PruneImagesRequest* request,
                      v1::PruneImagesResponse* response) override;
   grpc::Status GarbageCollect(grpc::ServerContext* context,
