@@ -48,7 +48,8 @@ struct ChildContext {
   int exec_fifo_fd;           // O_PATH, or -1
   int console_socket;         // connected, or -1: with process.terminal, where the pty master goes
   unsigned preserve_fds = 0;  // fds 3 .. 3+n-1 stay open across exec (runc's --preserve-fds)
-  bool pause_before_pivot = false;  // let the parent run hooks once the mounts are made
+  bool pause_before_pivot = false;           // let the parent run hooks once the mounts are made
+  std::array<int, 3> stdio = kInheritStdio;  // put on fds 0, 1, 2 first; -1 keeps the parent's
 };
 
 constexpr char kHooksMarker[] = "hooks";
@@ -164,6 +165,23 @@ int FindExecutable(const ProcessPlan& p, char* out, size_t size, ChildError* err
 }
 
 int RunChild(const ChildContext& c, ChildError* error) {
+  // The process starts with no signal blocked or ignored, whatever its runtime's own
+  // (a shim blocks SIGCHLD for its signalfd).
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction action {};
+    if (::sigaction(sig, nullptr, &action) == 0 && action.sa_handler == SIG_IGN) {
+      action.sa_handler = SIG_DFL;
+      ::sigaction(sig, &action, nullptr);
+    }
+  }
+  for (int target = 0; target < 3; ++target) {
+    if (c.stdio[target] >= 0 && ::dup2(c.stdio[target], target) < 0) {
+      return Fail(error, errno, "dup2 of stdio");
+    }
+  }
   char go = 0;
   if (::read(c.sync_read, &go, 1) != 1) return Fail(error, EPIPE, "waiting for the parent");
   for (const NamespacePlan::Join& join : c.namespaces->joins) {
@@ -374,13 +392,15 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
   ChildContext context{
       &rootfs, &process, &namespaces,          namespaces.mount_namespace, options.no_pivot,
       -1,      -1,       options.exec_fifo_fd, options.console_socket,     options.preserve_fds};
+  context.stdio = options.stdio;
   BERTH_ASSIGN_OR_RETURN(launched.pid, StartChild(context, namespaces, process, *launched.cgroup,
                                                   &launched.exec_errors, options.before_pivot));
   return launched;
 }
 
 absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, const Process& process,
-                                 Cgroup& cgroup, int console_socket) {
+                                 Cgroup& cgroup, int console_socket,
+                                 const std::array<int, 3>& stdio) {
   // The container's own spec with its process swapped and every namespace joined
   // through the init; sysctls were the container's to set, once.
   Spec spec = container_spec;
@@ -393,6 +413,7 @@ absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, con
   ChildContext context{&no_rootfs,         &plan, &namespaces, /*setup_rootfs=*/false,
                        /*no_pivot=*/false, -1,    -1,          /*exec_fifo_fd=*/-1,
                        console_socket};
+  context.stdio = stdio;
   UniqueFd unused;
   return StartChild(context, namespaces, plan, cgroup, &unused);
 }

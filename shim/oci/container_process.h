@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,6 +16,9 @@
 #include "shim/oci/spec.h"
 
 namespace berth::oci {
+
+// Stdio fds for a new process: -1 inherits the caller's.
+inline constexpr std::array<int, 3> kInheritStdio = {-1, -1, -1};
 
 struct LaunchOptions {
   std::string container_id;  // names the cgroup when linux.cgroupsPath is empty
@@ -27,6 +31,9 @@ struct LaunchOptions {
   int console_socket = -1;
   // runc's --preserve-fds: the caller's fds 3 .. 3+n-1 are passed to the process.
   unsigned preserve_fds = 0;
+  // The process' stdin, stdout and stderr (e.g. pipes a shim holds the other ends of);
+  // a terminal's pty replaces them.
+  std::array<int, 3> stdio = kInheritStdio;
   // Run by the parent once the init has made its mounts and before its pivot_root, with
   // the init's pid (prestart, createRuntime and createContainer hooks); an error stops
   // the launch.
@@ -47,7 +54,8 @@ struct LaunchedContainer {
 // its namespaces joined, placed in its cgroup, the container spec's limits, seccomp
 // and defaults applied. Returns once the process has been exec'd.
 absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, const Process& process,
-                                 Cgroup& cgroup, int console_socket = -1);
+                                 Cgroup& cgroup, int console_socket = -1,
+                                 const std::array<int, 3>& stdio = kInheritStdio);
 
 // Waits on LaunchedContainer::exec_errors: OK once the process was exec'd, else the
 // init's error.
