@@ -74,6 +74,5 @@ absl::Status RunSavedHooks(const Globals& g, const ContainerRecord& record, Cont
                            const std::string& phase);
 
 // "KILL", "SIGKILL" or "9".
-absl::StatusOr<int> ParseSignal(const std::string& text);
 
 }  // namespace berth::oci::cli

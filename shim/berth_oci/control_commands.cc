@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/signal_names.h"
 #include "nlohmann/json.hpp"
 #include "shim/berth_oci/commands.h"
 #include "shim/oci/cgroups/cgroup.h"
@@ -40,18 +41,6 @@ int Fail(const std::string& message) {
 }
 
 int Fail(const absl::Status& status) { return Fail(std::string(status.message())); }
-
-absl::StatusOr<int> ParseSignal(const std::string& text) {
-  int number = 0;
-  if (absl::SimpleAtoi(text, &number) && number > 0 && number < NSIG) return number;
-  std::string name = absl::AsciiStrToUpper(text);
-  absl::string_view bare = absl::StripPrefix(name, "SIG");
-  for (int sig = 1; sig < NSIG; ++sig) {
-    const char* abbrev = ::sigabbrev_np(sig);
-    if (abbrev != nullptr && bare == abbrev) return sig;
-  }
-  return absl::InvalidArgumentError("unknown signal \"" + text + "\"");
-}
 
 int Kill(const Globals& g, const std::string& id, const std::string& signal, bool all) {
   ContainerStore store = g.store();
