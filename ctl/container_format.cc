@@ -513,18 +513,6 @@ std::string RenderPs(const runtime::v1::ListContainersResponse& response, const 
   return format.table ? RenderTable(table) : out;
 }
 
-int StartFailureExitCode(const std::string& message) {
-  if (absl::StrContains(message, "executable file not found") ||
-      absl::StrContains(message, "no such file or directory")) {
-    return 127;
-  }
-  if (absl::StrContains(message, "permission denied") ||
-      absl::StrContains(message, "is a directory")) {
-    return 126;
-  }
-  return 125;
-}
-
 nlohmann::ordered_json ContainerInspectJson(const runtime::v1::ContainerInspect& c, bool size) {
   Json out;
   out["Id"] = c.id();

@@ -6,6 +6,7 @@
 
 #include "absl/time/time.h"
 #include "berth/runtime/v1/containers.pb.h"
+#include "common/start_failure.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "nlohmann/json.hpp"
 
@@ -50,9 +51,5 @@ std::string ExpandLabelCalls(const std::string& text,
 // `docker container inspect`'s object for one container; SizeRw/SizeRootFs with `size`.
 nlohmann::ordered_json ContainerInspectJson(const runtime::v1::ContainerInspect& c,
                                             bool size = false);
-
-// Docker's exit code for a container that could not be started from the daemon's
-// message: 127 (command not found), 126 (not executable), else 125.
-int StartFailureExitCode(const std::string& message);
 
 }  // namespace berth::ctl

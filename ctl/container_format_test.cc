@@ -83,6 +83,7 @@ TEST(CommandColumnTest, TruncatesThenQuotes) {
 TEST(StartFailureExitCodeTest, MapsDockerMessages) {
   EXPECT_EQ(StartFailureExitCode("exec: \"nope\": executable file not found in $PATH"), 127);
   EXPECT_EQ(StartFailureExitCode("exec /x: no such file or directory"), 127);
+  EXPECT_EQ(StartFailureExitCode("exec /no/such: No such file or directory"), 127);
   EXPECT_EQ(StartFailureExitCode("exec /etc: permission denied"), 126);
   EXPECT_EQ(StartFailureExitCode("exec /etc: is a directory"), 126);
   EXPECT_EQ(StartFailureExitCode("cgroup: something else"), 125);
