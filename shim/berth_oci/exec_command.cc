@@ -18,10 +18,7 @@ namespace {
 absl::StatusOr<Process> ReadProcessFile(const std::string& path) {
   auto text = ReadFileText(path);
   if (!text.ok()) return text.status();
-  auto spec = ParseSpec(
-      absl::StrCat(R"({"ociVersion":"1.2.0","root":{"path":"rootfs"},"process":)", *text, "}"));
-  if (!spec.ok()) return spec.status();
-  return *spec->process;
+  return ParseProcess(*text);
 }
 
 absl::StatusOr<Process> ProcessFromFlags(const oci::Spec& spec, const ExecFlags& flags) {

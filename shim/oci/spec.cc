@@ -315,4 +315,16 @@ absl::StatusOr<Spec> LoadSpec(const std::string& bundle_dir) {
 
 std::string SerializeSpec(const Spec& spec) { return DumpJson(Encode(spec)); }
 
+absl::StatusOr<Process> ParseProcess(absl::string_view json) {
+  // Checked as the process of a minimal spec, so every rule of ValidateSpec applies.
+  BERTH_ASSIGN_OR_RETURN(
+      Spec spec,
+      ParseSpecFrom(
+          absl::StrCat(R"({"ociVersion":"1.2.0","root":{"path":"rootfs"},"process":)", json, "}"),
+          "process"));
+  return *std::move(spec.process);
+}
+
+std::string SerializeProcess(const Process& process) { return DumpJson(Encode(process)); }
+
 }  // namespace berth::oci

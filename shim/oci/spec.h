@@ -300,4 +300,8 @@ absl::StatusOr<Spec> LoadSpec(const std::string& bundle_dir);
 // config.json text (two-space indent); ParseSpec(SerializeSpec(s)) == s for a valid s.
 std::string SerializeSpec(const Spec& spec);
 
+// A runtime-spec `process` object on its own (an exec's): parsed and checked as in a spec.
+absl::StatusOr<Process> ParseProcess(absl::string_view json);
+std::string SerializeProcess(const Process& process);
+
 }  // namespace berth::oci
