@@ -31,6 +31,8 @@ struct ServiceSetup {
 
 struct HostedService {
   std::string name;  // images, runtime, network or volumes
+  // What the services use and must outlive them (declared first: destroyed last).
+  std::vector<std::shared_ptr<void>> owned;
   std::vector<std::unique_ptr<grpc::Service>> grpc_services;
   std::vector<std::string> grpc_service_names;  // full names, for health and metrics
   std::map<std::string, std::string> details;

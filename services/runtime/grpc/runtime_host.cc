@@ -1,30 +1,99 @@
 #include "services/runtime/grpc/runtime_host.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "berth/runtime/v1/containers.grpc.pb.h"
 #include "berth/runtime/v1/events.grpc.pb.h"
 #include "berth/runtime/v1/logs.grpc.pb.h"
 #include "berth/runtime/v1/tasks.grpc.pb.h"
+#include "common/status_macros.h"
 #include "services/runtime/core/cgroup_layout.h"
+#include "services/runtime/core/container_store.h"
+#include "services/runtime/core/event_bus.h"
+#include "services/runtime/grpc/containers_service.h"
+#include "services/runtime/grpc/events_service.h"
+#include "services/runtime/grpc/images_proxy.h"
+#include "services/runtime/grpc/logs_service.h"
+#include "services/runtime/grpc/tasks_service.h"
+#include "services/runtime/supervisor/container_supervisor.h"
 
 namespace berth::runtime {
+namespace {
+
+// berth-shim next to the running binary (an installed layout), in the build tree's
+// shim/ beside daemon/, or on PATH.
+absl::StatusOr<std::string> FindShimBinary() {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    for (const std::filesystem::path& candidate :
+         {self.parent_path() / "berth-shim",
+          self.parent_path().parent_path() / "shim/berth-shim"}) {
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    }
+  }
+  const char* path = std::getenv("PATH");
+  for (absl::string_view dir :
+       absl::StrSplit(path != nullptr ? path : "", ':', absl::SkipEmpty())) {
+    std::string candidate = absl::StrCat(dir, "/berth-shim");
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return absl::NotFoundError("berth-shim was not found next to berthd nor on PATH");
+}
+
+// The runtime's parts, shared by its gRPC services and destroyed after them.
+struct RuntimeParts {
+  std::unique_ptr<ContainerStore> store;
+  EventBus events;
+  std::unique_ptr<ImagesProxy> images;
+  std::unique_ptr<ContainerSupervisor> supervisor;
+};
+
+}  // namespace
 
 absl::StatusOr<rpc::HostedService> HostRuntimeService(const rpc::ServiceSetup& setup) {
   rpc::HostedService hosted;
   hosted.name = "runtime";
-  hosted.AddPending<v1::Containers>();
-  hosted.AddPending<v1::Tasks>();
-  hosted.AddPending<v1::Logs>();
-  hosted.AddPending<v1::Events>();
-  auto layout = DetectCgroupLayout();
-  if (!layout.ok()) return layout.status();
-  hosted.details["cgroup_version"] = layout->VersionName();
-  hosted.details["cgroup_v1_controllers"] = absl::StrJoin(layout->v1_controllers, ",");
-  hosted.details["cgroup_unified_mount"] = layout->unified_mountpoint;
+  BERTH_ASSIGN_OR_RETURN(CgroupLayout layout, DetectCgroupLayout());
+  auto parts = std::make_shared<RuntimeParts>();
+  BERTH_ASSIGN_OR_RETURN(parts->store, ContainerStore::Open(setup.root_dir + "/metadata.db"));
+  auto images_address = setup.service_addresses.find("images");
+  if (images_address == setup.service_addresses.end()) {
+    return absl::FailedPreconditionError("the runtime needs the images service's address");
+  }
+  BERTH_ASSIGN_OR_RETURN(parts->images, ImagesProxy::Dial(images_address->second));
+  SupervisorOptions options;
+  options.root_dir = setup.root_dir;
+  options.state_dir = setup.state_dir;
+  BERTH_ASSIGN_OR_RETURN(options.shim_binary, FindShimBinary());
+  options.cgroup_parent = setup.config->cgroup_parent;
+  options.default_log_driver = setup.config->log_driver;
+  options.default_log_opts = setup.config->log_opts;
+  BERTH_ASSIGN_OR_RETURN(parts->supervisor,
+                         ContainerSupervisor::Create(options, parts->store.get(),
+                                                     parts->images.get(), &parts->events));
+  BERTH_RETURN_IF_ERROR(parts->supervisor->Restore());
+
+  hosted.owned.push_back(parts);
+  hosted.Add<v1::Containers>(
+      std::make_unique<ContainersService>(parts->store.get(), parts->supervisor.get()));
+  hosted.Add<v1::Tasks>(
+      std::make_unique<TasksService>(parts->store.get(), parts->supervisor.get()));
+  hosted.Add<v1::Logs>(std::make_unique<LogsService>(parts->store.get(), parts->supervisor.get()));
+  hosted.Add<v1::Events>(std::make_unique<EventsService>(&parts->events));
+  hosted.details["cgroup_version"] = layout.VersionName();
+  hosted.details["cgroup_v1_controllers"] = absl::StrJoin(layout.v1_controllers, ",");
+  hosted.details["cgroup_unified_mount"] = layout.unified_mountpoint;
   // Containers nest under berthd's own cgroup unless cgroup-parent names another.
   hosted.details["cgroup_parent"] =
-      setup.config->cgroup_parent.empty() ? layout->own_path : setup.config->cgroup_parent;
+      setup.config->cgroup_parent.empty() ? layout.own_path : setup.config->cgroup_parent;
   hosted.details["state_dir"] = setup.state_dir;
+  hosted.details["shim_binary"] = options.shim_binary;
   return hosted;
 }
 

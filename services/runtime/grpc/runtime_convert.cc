@@ -1,0 +1,121 @@
+#include "services/runtime/grpc/runtime_convert.h"
+
+#include "absl/strings/str_join.h"
+
+namespace berth::runtime {
+namespace {
+
+struct EventTypeName {
+  v1::EventType type;
+  const char* name;
+};
+constexpr EventTypeName kEventTypes[] = {
+    {v1::EVENT_TYPE_CONTAINER, "container"}, {v1::EVENT_TYPE_IMAGE, "image"},
+    {v1::EVENT_TYPE_NETWORK, "network"},     {v1::EVENT_TYPE_VOLUME, "volume"},
+    {v1::EVENT_TYPE_DAEMON, "daemon"},
+};
+
+}  // namespace
+
+void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
+  if (time == absl::InfinitePast()) return;
+  const int64_t nanos = absl::ToUnixNanos(time);
+  out->set_seconds(nanos / 1000000000);
+  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0 && time.nanos() == 0) return absl::InfinitePast();
+  return absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
+}
+
+v1::ContainerStatus ToProto(ContainerStatus status) {
+  switch (status) {
+    case ContainerStatus::kCreated:
+      return v1::CONTAINER_STATUS_CREATED;
+    case ContainerStatus::kRunning:
+      return v1::CONTAINER_STATUS_RUNNING;
+    case ContainerStatus::kPaused:
+      return v1::CONTAINER_STATUS_PAUSED;
+    case ContainerStatus::kRestarting:
+      return v1::CONTAINER_STATUS_RESTARTING;
+    case ContainerStatus::kRemoving:
+      return v1::CONTAINER_STATUS_REMOVING;
+    case ContainerStatus::kExited:
+      return v1::CONTAINER_STATUS_EXITED;
+    case ContainerStatus::kDead:
+      return v1::CONTAINER_STATUS_DEAD;
+  }
+  return v1::CONTAINER_STATUS_UNSPECIFIED;
+}
+
+void ToProto(const ContainerState& state, v1::ContainerState* out) {
+  out->set_status(ToProto(state.status));
+  out->set_pid(state.pid);
+  out->set_exit_code(state.exit_code);
+  out->set_oom_killed(state.oom_killed);
+  out->set_error(state.error);
+  ToProto(state.started_at, out->mutable_started_at());
+  ToProto(state.finished_at, out->mutable_finished_at());
+  out->set_restart_count(state.restart_count);
+}
+
+void ToProto(const ContainerRecord& record, v1::Container* out) {
+  out->set_id(record.id);
+  out->set_name(record.name);
+  ToProto(record.created, out->mutable_created_at());
+  ToProto(record.updated, out->mutable_updated_at());
+  out->set_image_id(record.image_id);
+  out->mutable_spec()->ParseFromString(record.spec);
+  ToProto(record.state, out->mutable_state());
+  out->set_snapshotter(record.snapshotter);
+  out->set_snapshot_key(record.snapshot_key);
+}
+
+std::string CommandLineOf(const v1::ContainerSpec& spec) {
+  std::vector<std::string> words(spec.entrypoint().args().begin(), spec.entrypoint().args().end());
+  words.insert(words.end(), spec.cmd().args().begin(), spec.cmd().args().end());
+  return absl::StrJoin(words, " ");
+}
+
+void ToProto(const ContainerRecord& record, v1::ContainerSummary* out) {
+  v1::ContainerSpec spec;
+  spec.ParseFromString(record.spec);
+  out->set_id(record.id);
+  out->add_names(record.name);
+  out->set_image(record.image);
+  out->set_image_id(record.image_id);
+  out->set_command(CommandLineOf(spec));
+  ToProto(record.created, out->mutable_created());
+  out->set_size_rw(-1);
+  out->set_size_root_fs(-1);
+  out->mutable_labels()->insert(record.labels.begin(), record.labels.end());
+  ToProto(record.state, out->mutable_state());
+}
+
+void ToProto(const RuntimeEvent& event, v1::Event* out) {
+  ToProto(event.time, out->mutable_time());
+  out->set_namespace_(event.ns);
+  for (const EventTypeName& known : kEventTypes) {
+    if (event.type == known.name) out->set_type(known.type);
+  }
+  out->set_action(event.action);
+  out->mutable_actor()->set_id(event.actor_id);
+  out->mutable_actor()->mutable_attributes()->insert(event.attributes.begin(),
+                                                     event.attributes.end());
+  out->set_scope("local");
+}
+
+RuntimeEvent FromProto(const v1::Event& event) {
+  RuntimeEvent out;
+  out.time = event.has_time() ? FromProto(event.time()) : absl::Time();
+  for (const EventTypeName& known : kEventTypes) {
+    if (event.type() == known.type) out.type = known.name;
+  }
+  out.action = event.action();
+  out.actor_id = event.actor().id();
+  out.attributes.insert(event.actor().attributes().begin(), event.actor().attributes().end());
+  return out;
+}
+
+}  // namespace berth::runtime

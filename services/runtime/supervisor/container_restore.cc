@@ -1,0 +1,118 @@
+// Live restore: what the runtime does when it starts over shims that kept running.
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/file_text.h"
+#include "common/status_macros.h"
+#include "services/runtime/core/restart_rules.h"
+#include "services/runtime/supervisor/container_slot.h"
+#include "services/runtime/supervisor/container_supervisor.h"
+#include "shim/oci/rootfs_mounts.h"
+#include "shim/protocol/recorded_exit.h"
+
+namespace berth::runtime {
+namespace {
+
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+}  // namespace
+
+absl::Status ContainerSupervisor::Restore() {
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> namespaces, store_->ListNamespaces());
+  std::map<std::string, std::string> known;  // id → namespace
+  for (const std::string& ns : namespaces) {
+    BERTH_ASSIGN_OR_RETURN(std::vector<ContainerRecord> records, store_->List(ns));
+    for (const ContainerRecord& record : records) {
+      known[record.id] = ns;
+      {
+        std::lock_guard lock(mu_);
+        container_ns_[record.id] = ns;
+      }
+      const ContainerStatus status = record.state.status;
+      const bool had_task = status == ContainerStatus::kRunning ||
+                            status == ContainerStatus::kPaused ||
+                            status == ContainerStatus::kRestarting;
+      if (!had_task) {
+        if (status == ContainerStatus::kExited &&
+            ShouldRestart(record.restart_policy, record.state, RestartMoment::kDaemonStarted)) {
+          ScheduleRestart(ns, record.id, absl::ZeroDuration());
+        }
+        continue;
+      }
+      std::shared_ptr<Slot> slot = SlotOf(record.id);
+      auto shim = std::make_shared<shim::ShimClient>(shim::ShimSocketPath(TaskDir(record.id)));
+      shim::v1::StateRequest request;
+      request.set_id(record.id);
+      absl::StatusOr<shim::v1::StateResponse> state =
+          shim->Call<shim::v1::StateResponse>("State", request, absl::Seconds(5));
+      if (state.ok() && monitor_->Watch(record.id, *shim).ok()) {
+        {
+          std::lock_guard lock(slot->mu);
+          slot->shim = shim;
+          slot->task_ready = true;
+          slot->task_generation++;
+          slot->started_at = record.state.started_at;
+        }
+        // Asked again now that events are followed: an exit in between is not missed.
+        state = shim->Call<shim::v1::StateResponse>("State", request, absl::Seconds(5));
+        if (state.ok() && state->status() == shim::v1::TASK_STATUS_STOPPED) {
+          OnInitExit(record.id, ExitInfo{static_cast<int>(state->exit_status()),
+                                         FromProto(state->exited_at()), state->oom_killed()});
+        }
+        continue;
+      }
+      // The shim is gone: how the container ended is what it recorded, or unknown (255).
+      ExitInfo exit{255, absl::Now(), false};
+      if (auto recorded = shim::ReadRecordedExit(TaskDir(record.id)); recorded.ok()) {
+        exit = ExitInfo{static_cast<int>(recorded->exit_status), recorded->exited_at,
+                        recorded->oom_killed};
+      }
+      oci::UnmountAll(TaskDir(record.id) + "/rootfs").IgnoreError();
+      {
+        std::lock_guard lock(slot->mu);
+        slot->task_ready = true;  // settled by OnInitExit like any exit
+        slot->started_at = record.state.started_at;
+      }
+      OnInitExit(record.id, exit);
+    }
+  }
+  return CleanupOrphans(known);
+}
+
+absl::Status ContainerSupervisor::CleanupOrphans(const std::map<std::string, std::string>& known) {
+  // Task dirs without a record: a create that crashed half-way. Its shim (if any) ends,
+  // its rootfs is unmounted and its snapshot removed.
+  std::error_code error;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(options_.state_dir + "/tasks", error)) {
+    const std::string id = entry.path().filename();
+    if (known.contains(id)) continue;
+    const std::string task_dir = entry.path();
+    shim::ShimClient shim(shim::ShimSocketPath(task_dir));
+    shim::v1::ShutdownRequest shutdown;
+    shutdown.set_id(id);
+    shutdown.set_now(true);
+    shim.Call("Shutdown", shutdown, nullptr, absl::Seconds(5)).IgnoreError();
+    oci::UnmountAll(task_dir + "/rootfs").IgnoreError();
+    if (auto ns = ReadFileText(task_dir + "/namespace"); ns.ok()) {
+      // Later: the images service may not serve yet while the runtime starts.
+      std::thread([this, ns = *ns, id] {
+        images_->RemoveRootfs(ns, "", id).IgnoreError();
+      }).detach();
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(task_dir, ignored);
+  }
+  for (const auto& entry :
+       std::filesystem::directory_iterator(options_.root_dir + "/containers", error)) {
+    if (known.contains(entry.path().filename())) continue;
+    std::error_code ignored;
+    std::filesystem::remove_all(entry.path(), ignored);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,248 @@
+#include "services/runtime/supervisor/container_supervisor.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "common/file_text.h"
+#include "common/status_macros.h"
+#include "services/runtime/core/container_names.h"
+#include "services/runtime/core/container_spec_builder.h"
+#include "services/runtime/core/restart_rules.h"
+#include "services/runtime/supervisor/container_files.h"
+#include "services/runtime/supervisor/container_slot.h"
+#include "services/runtime/supervisor/spec_options.h"
+#include "shim/oci/cgroups/cgroup_layout.h"
+#include "shim/oci/rootfs_mounts.h"
+#include "shim/oci/spec.h"
+
+namespace berth::runtime {
+namespace {
+
+absl::Status MakeDir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("mkdir ", path));
+  }
+  return absl::OkStatus();
+}
+
+RestartPolicy PolicyFromSpec(const v1::ContainerSpec& spec) {
+  RestartPolicy policy;
+  switch (spec.restart_policy()) {
+    case v1::RESTART_POLICY_ALWAYS:
+      policy.name = RestartPolicyName::kAlways;
+      break;
+    case v1::RESTART_POLICY_ON_FAILURE:
+      policy.name = RestartPolicyName::kOnFailure;
+      policy.max_retries = spec.restart_max_retries();
+      break;
+    case v1::RESTART_POLICY_UNLESS_STOPPED:
+      policy.name = RestartPolicyName::kUnlessStopped;
+      break;
+    default:
+      break;
+  }
+  return policy;
+}
+
+// The spec as stored and shown: the image's defaults merged in where the user gave none.
+v1::ContainerSpec MergeImageDefaults(v1::ContainerSpec spec, const ImageRuntimeConfig& image) {
+  if (!spec.has_entrypoint()) {
+    spec.mutable_entrypoint()->mutable_args()->Add(image.entrypoint.begin(),
+                                                   image.entrypoint.end());
+    if (!spec.has_cmd()) {
+      spec.mutable_cmd()->mutable_args()->Add(image.cmd.begin(), image.cmd.end());
+    }
+  } else if (!spec.has_cmd()) {
+    spec.mutable_cmd();  // an entrypoint given clears the image's cmd
+  }
+  if (spec.user().empty()) spec.set_user(image.user);
+  if (spec.working_dir().empty()) spec.set_working_dir(image.working_dir);
+  if (spec.stop_signal().empty()) spec.set_stop_signal(image.stop_signal);
+  for (const auto& [key, value] : image.labels) spec.mutable_labels()->insert({key, value});
+  return spec;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ContainerSupervisor>> ContainerSupervisor::Create(
+    SupervisorOptions options, ContainerStore* store, ImageSource* images, EventBus* events) {
+  BERTH_RETURN_IF_ERROR(MakeDir(options.root_dir));
+  BERTH_RETURN_IF_ERROR(MakeDir(options.root_dir + "/containers"));
+  BERTH_RETURN_IF_ERROR(MakeDir(options.state_dir));
+  BERTH_RETURN_IF_ERROR(MakeDir(options.state_dir + "/tasks"));
+  std::unique_ptr<ContainerSupervisor> supervisor(
+      new ContainerSupervisor(std::move(options), store, images, events));
+  ContainerSupervisor* self = supervisor.get();
+  TaskMonitor::Handlers handlers;
+  handlers.event = [self](const std::string& id, const shim::v1::ShimEvent& event) {
+    self->OnShimEvent(id, event);
+  };
+  handlers.closed = [self](const std::string& id) { self->OnShimGone(id); };
+  BERTH_ASSIGN_OR_RETURN(supervisor->monitor_, TaskMonitor::Start(std::move(handlers)));
+  return supervisor;
+}
+
+ContainerSupervisor::~ContainerSupervisor() {
+  {
+    std::lock_guard lock(mu_);
+    shutting_down_ = true;
+  }
+  monitor_.reset();  // shims keep running: the next runtime reconnects
+}
+
+std::string ContainerSupervisor::ContainerDir(const std::string& id) const {
+  return absl::StrCat(options_.root_dir, "/containers/", id);
+}
+
+std::string ContainerSupervisor::TaskDir(const std::string& id) const {
+  return absl::StrCat(options_.state_dir, "/tasks/", id);
+}
+
+std::string ContainerSupervisor::LogPath(const std::string& id) const {
+  return absl::StrCat(ContainerDir(id), "/", id, "-json.log");
+}
+
+v1::ContainerSpec ContainerSupervisor::SpecOf(const ContainerRecord& record) {
+  v1::ContainerSpec spec;
+  spec.ParseFromString(record.spec);
+  return spec;
+}
+
+std::shared_ptr<ContainerSupervisor::Slot> ContainerSupervisor::SlotOf(const std::string& id) {
+  std::lock_guard lock(mu_);
+  std::shared_ptr<Slot>& slot = slots_[id];
+  if (slot == nullptr) slot = std::make_shared<Slot>();
+  return slot;
+}
+
+void ContainerSupervisor::DropSlot(const std::string& id) {
+  std::lock_guard lock(mu_);
+  slots_.erase(id);
+  container_ns_.erase(id);
+}
+
+absl::StatusOr<std::string> ContainerSupervisor::NamespaceOf(const std::string& id) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = container_ns_.find(id);
+    if (it != container_ns_.end()) return it->second;
+  }
+  auto text = ReadFileText(TaskDir(id) + "/namespace");
+  if (!text.ok()) return absl::NotFoundError(absl::StrCat("No such container: ", id));
+  return *text;
+}
+
+void ContainerSupervisor::Publish(const std::string& ns, const ContainerRecord& record,
+                                  const std::string& action,
+                                  std::map<std::string, std::string> extra) {
+  RuntimeEvent event;
+  event.ns = ns;
+  event.type = "container";
+  event.action = action;
+  event.actor_id = record.id;
+  event.attributes = record.labels;
+  event.attributes["name"] = record.name;
+  event.attributes["image"] = record.image;
+  for (auto& [key, value] : extra) event.attributes[key] = std::move(value);
+  events_->Publish(std::move(event));
+}
+
+absl::StatusOr<ContainerRecord> ContainerSupervisor::CreateContainer(
+    const std::string& ns, const std::string& name, const v1::ContainerSpec& spec) {
+  if (spec.image().empty()) return absl::InvalidArgumentError("an image is required");
+  if (!name.empty()) BERTH_RETURN_IF_ERROR(ValidateContainerName(name));
+  const RestartPolicy policy = PolicyFromSpec(spec);
+  BERTH_RETURN_IF_ERROR(ValidateRestartPolicy(policy));
+  if (spec.auto_remove() && policy.name != RestartPolicyName::kNo) {
+    return absl::InvalidArgumentError("Conflicting options: --restart and --rm");  // Docker's check
+  }
+  const std::string id = NewContainerId();
+  BERTH_ASSIGN_OR_RETURN(PreparedRootfs rootfs, images_->PrepareRootfs(ns, spec.image(), id));
+  const std::string task_dir = TaskDir(id);
+  const std::string container_dir = ContainerDir(id);
+  bool created = false;
+  auto undo = [&] {
+    if (created) return;
+    oci::UnmountAll(task_dir + "/rootfs").IgnoreError();
+    std::error_code ignored;
+    std::filesystem::remove_all(task_dir, ignored);
+    std::filesystem::remove_all(container_dir, ignored);
+    images_->RemoveRootfs(ns, rootfs.snapshotter, id).IgnoreError();
+  };
+  auto fail = [&](absl::Status status) {
+    undo();
+    return status;
+  };
+  if (auto s = MakeDir(task_dir); !s.ok()) return fail(s);
+  if (auto s = MakeDir(container_dir); !s.ok()) return fail(s);
+  if (auto s = WriteFileAtomically(task_dir + "/namespace", ns, 0600); !s.ok()) return fail(s);
+
+  const ContainerOptions options = OptionsFromSpec(spec);
+  const std::string hostname = spec.hostname().empty() ? id.substr(0, 12) : spec.hostname();
+  const v1::NetworkRequest& network = spec.network();
+  absl::StatusOr<NameFiles> files = WriteNameFiles(
+      container_dir, hostname, {network.extra_hosts().begin(), network.extra_hosts().end()},
+      {network.dns().begin(), network.dns().end()},
+      {network.dns_search().begin(), network.dns_search().end()},
+      {network.dns_options().begin(), network.dns_options().end()});
+  if (!files.ok()) return fail(files.status());
+
+  BuildContext context;
+  context.container_id = id;
+  context.rootfs_path = task_dir + "/rootfs";
+  context.hostname = hostname;
+  const std::string parent =
+      !spec.cgroup_parent().empty() ? spec.cgroup_parent() : options_.cgroup_parent;
+  context.cgroups_path =
+      parent.empty() ? absl::StrCat("berth-", id) : absl::StrCat(parent, "/", id);
+  context.resolv_conf_path = files->resolv_conf_path;
+  context.hosts_path = files->hosts_path;
+  context.hostname_path = files->hostname_path;
+  if (auto layout = oci::DetectCgroupLayout(); layout.ok()) {
+    context.private_cgroupns = layout->VersionName() == "v2";
+  }
+  absl::StatusOr<oci::Spec> oci_spec;
+  {
+    // Mounted only to read the image's /etc/passwd and /etc/group; the shim mounts it again.
+    std::vector<oci::Mount> mounts;
+    for (const RootfsMount& mount : rootfs.mounts) {
+      mounts.push_back(oci::Mount{"", mount.type, mount.source, mount.options});
+    }
+    absl::StatusOr<oci::RootfsMounts> mounted =
+        oci::RootfsMounts::Mount(mounts, context.rootfs_path);
+    if (!mounted.ok()) return fail(mounted.status());
+    oci_spec = BuildContainerSpec(rootfs.config, options, context);
+  }
+  if (!oci_spec.ok()) return fail(oci_spec.status());
+  if (auto s = WriteFileAtomically(task_dir + "/config.json", oci::SerializeSpec(*oci_spec), 0600);
+      !s.ok()) {
+    return fail(s);
+  }
+
+  ContainerRecord record;
+  record.id = id;
+  record.name = name;
+  record.image = spec.image();
+  record.image_id = rootfs.image_id;
+  record.snapshotter = rootfs.snapshotter;
+  record.snapshot_key = id;
+  const v1::ContainerSpec stored = MergeImageDefaults(spec, rootfs.config);
+  record.labels.insert(stored.labels().begin(), stored.labels().end());
+  record.restart_policy = policy;
+  record.spec = stored.SerializeAsString();
+  record.bundle_dir = task_dir;
+  record.shim_socket = shim::ShimSocketPath(task_dir);
+  absl::StatusOr<ContainerRecord> saved = store_->Create(ns, record);
+  if (!saved.ok()) return fail(saved.status());
+  created = true;
+  {
+    std::lock_guard lock(mu_);
+    container_ns_[id] = ns;
+  }
+  Publish(ns, *saved, "create");
+  return saved;
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,200 @@
+// Containers end to end through berthctl against a private berthd: run in the
+// foreground and detached, logs, exec, stop, rm, exit codes, restart policies, OOM, and
+// live restore after berthd is killed. The image is the locally built busybox.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "nlohmann/json.hpp"
+#include "tests/harness/berthd_process.h"
+#include "tests/harness/subprocess.h"
+
+namespace berth::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class RunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    StartBerthd();
+    RunResult made = RunCommand(
+        {"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
+         dir_ / "busybox.tar", "--format", "docker-archive", "--name", "busybox:latest"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    RunResult load = Ctl({"load", "-i", dir_ / "busybox.tar"});
+    ASSERT_EQ(load.exit_code, 0) << load.err;
+  }
+
+  void TearDown() override {
+    // Whatever a test left running goes, with its shim, before berthd does.
+    RunResult ids = Ctl({"ps", "-aq"});
+    for (absl::string_view id : absl::StrSplit(ids.out, '\n', absl::SkipEmpty())) {
+      Ctl({"rm", "-f", std::string(id)});
+    }
+    if (berthd_ != nullptr) berthd_->Stop();
+  }
+
+  void StartBerthd() {
+    auto berthd = BerthdProcess::Start(dir_, {});
+    ASSERT_TRUE(berthd.ok()) << berthd.status();
+    berthd_ = std::move(*berthd);
+  }
+
+  RunResult Ctl(std::vector<std::string> args,
+                std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    args.insert(args.begin(), {BerthctlPath(), "-H", berthd_->address()});
+    return RunCommand(args, {}, timeout);
+  }
+
+  nlohmann::json Inspect(const std::string& name) {
+    RunResult inspect = Ctl({"inspect", name});
+    EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+    auto parsed = nlohmann::json::parse(inspect.out, nullptr, false);
+    return parsed.is_array() && !parsed.empty() ? parsed[0] : nlohmann::json();
+  }
+
+  // Polls `inspect` until State.Status is `status` (or 30 s pass).
+  bool WaitForStatus(const std::string& name, const std::string& status) {
+    for (int i = 0; i < 300; ++i) {
+      if (Inspect(name)["State"]["Status"] == status) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  TestDir dir_;
+  std::unique_ptr<BerthdProcess> berthd_;
+};
+
+TEST_F(RunTest, RunPrintsOutputPropagatesExitCodesAndRemovesWithRm) {
+  RunResult hi = Ctl({"run", "--rm", "busybox", "echo", "hi"});
+  EXPECT_EQ(hi.exit_code, 0) << hi.err;
+  EXPECT_EQ(hi.out, "hi\n");
+  RunResult three = Ctl({"run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3"});
+  EXPECT_EQ(three.exit_code, 3) << three.err;
+  EXPECT_EQ(three.out, "out\n");
+  EXPECT_THAT(three.err, HasSubstr("err\n"));
+  RunResult missing = Ctl({"run", "--rm", "busybox", "/no/such/program"});
+  EXPECT_EQ(missing.exit_code, 127) << missing.err;
+  // --rm containers are gone once run returns (or very soon after).
+  for (int i = 0; i < 50 && !Ctl({"ps", "-aq"}).out.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  RunResult left = Ctl({"ps", "-aq"});
+  EXPECT_EQ(left.out, "") << "left behind: " << left.out;
+}
+
+TEST_F(RunTest, DetachedContainerLogsExecsStopsAndIsRemoved) {
+  RunResult run =
+      Ctl({"run", "-d", "--name", "web", "busybox", "sh", "-c",
+           "echo started; trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string id(absl::StripTrailingAsciiWhitespace(run.out));
+  EXPECT_EQ(id.size(), 64u) << run.out;
+
+  RunResult logs;
+  for (int i = 0; i < 50; ++i) {
+    logs = Ctl({"logs", "web"});
+    if (logs.out == "started\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(logs.out, "started\n") << logs.err;
+
+  RunResult ps = Ctl({"ps"});
+  EXPECT_THAT(ps.out, HasSubstr(id.substr(0, 12)));
+  EXPECT_THAT(ps.out, HasSubstr("Up "));
+  EXPECT_THAT(ps.out, HasSubstr("web"));
+
+  RunResult exec = Ctl({"exec", "web", "sh", "-c", "echo inside $HOSTNAME; exit 5"});
+  EXPECT_EQ(exec.exit_code, 5) << exec.err;
+  EXPECT_EQ(exec.out, "inside " + id.substr(0, 12) + "\n");
+
+  RunResult rm_running = Ctl({"rm", "web"});
+  EXPECT_NE(rm_running.exit_code, 0);
+  EXPECT_THAT(rm_running.err, HasSubstr("Stop the container before attempting removal"));
+
+  RunResult stop = Ctl({"stop", "-t", "5", "web"});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  nlohmann::json state = Inspect("web")["State"];
+  EXPECT_EQ(state["Status"], "exited");
+  EXPECT_EQ(state["ExitCode"], 0);  // the trap ran: SIGTERM, not SIGKILL
+  EXPECT_EQ(Ctl({"logs", "web"}).out, "started\nbye\n");
+  EXPECT_THAT(Ctl({"ps", "-a"}).out, HasSubstr("Exited (0)"));
+
+  // Started again: the same rootfs, the log goes on.
+  ASSERT_EQ(Ctl({"start", "web"}).exit_code, 0);
+  EXPECT_TRUE(WaitForStatus("web", "running"));
+  ASSERT_EQ(Ctl({"kill", "web"}).exit_code, 0);
+  EXPECT_TRUE(WaitForStatus("web", "exited"));
+  EXPECT_EQ(Inspect("web")["State"]["ExitCode"], 137);
+
+  RunResult rm = Ctl({"rm", "web"});
+  EXPECT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_EQ(Ctl({"ps", "-aq"}).out, "");
+  EXPECT_NE(Ctl({"inspect", "web"}).exit_code, 0);
+}
+
+TEST_F(RunTest, OnFailureRestartsUpToItsLimit) {
+  RunResult run = Ctl({"run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh",
+                       "-c", "exit 7"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  nlohmann::json details;
+  for (int i = 0; i < 100; ++i) {
+    details = Inspect("flaky");
+    if (details["RestartCount"] == 2 && details["State"]["Status"] == "exited") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(details["RestartCount"], 2);
+  EXPECT_EQ(details["State"]["Status"], "exited");
+  EXPECT_EQ(details["State"]["ExitCode"], 7);
+}
+
+TEST_F(RunTest, AMemoryHogIsOomKilled) {
+  RunResult run = Ctl({"run", "--name", "hog", "-m", "32m", "--memory-swap", "32m", "busybox", "sh",
+                       "-c", "tail /dev/zero"});
+  EXPECT_EQ(run.exit_code, 137) << run.err;
+  nlohmann::json state = Inspect("hog")["State"];
+  EXPECT_EQ(state["OOMKilled"], true);
+  EXPECT_EQ(state["ExitCode"], 137);
+}
+
+TEST_F(RunTest, ContainersKeepRunningWhileBerthdIsKilledAndAreFoundAgain) {
+  ASSERT_EQ(Ctl({"run", "-d", "--name", "keeper", "busybox", "sh", "-c",
+                 "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done"})
+                .exit_code,
+            0);
+  ASSERT_EQ(
+      Ctl({"run", "-d", "--name", "quitter", "busybox", "sh", "-c", "sleep 1; exit 4"}).exit_code,
+      0);
+  const std::string started = Inspect("keeper")["State"]["StartedAt"];
+  berthd_->Stop(SIGKILL);
+  berthd_.reset();
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // quitter exits meanwhile
+  StartBerthd();
+
+  nlohmann::json keeper = Inspect("keeper");
+  EXPECT_EQ(keeper["State"]["Status"], "running");
+  EXPECT_EQ(keeper["State"]["StartedAt"], started);
+  nlohmann::json quitter = Inspect("quitter");
+  EXPECT_EQ(quitter["State"]["Status"], "exited");
+  EXPECT_EQ(quitter["State"]["ExitCode"], 4);
+
+  RunResult exec = Ctl({"exec", "keeper", "echo", "still here"});
+  EXPECT_EQ(exec.out, "still here\n") << exec.err;
+  // The log kept flowing while berthd was away.
+  RunResult logs = Ctl({"logs", "--tail", "1", "keeper"});
+  EXPECT_THAT(logs.out, StartsWith("tick "));
+  RunResult stop = Ctl({"stop", "-t", "1", "keeper"});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_EQ(Inspect("keeper")["State"]["Status"], "exited");
+}
+
+}  // namespace
+}  // namespace berth::testing
