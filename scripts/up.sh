@@ -32,4 +32,8 @@ build/ctl/berthctl -H "unix://$socket" load -i "$image"
 echo
 build/ctl/berthctl -H "unix://$socket" info
 echo
-echo "Stop it with: kill \$(cat $pidfile)"
+# The main job: a container from the image just built and loaded.
+echo '$ berthctl run --rm busybox echo "hello from a berth container"'
+build/ctl/berthctl -H "unix://$socket" run --rm busybox echo "hello from a berth container"
+echo
+echo "Stop it with: kill \$(cat $pidfile)  (containers keep running; berthd finds them again)"
