@@ -65,6 +65,7 @@ absl::StatusOr<int> ContainerSupervisor::StartLocked(const std::string& ns, Cont
       break;
   }
   TearDownTask(record.id, slot);  // what is left of an earlier run
+  WaitForEndingShims(slot);       // the new shim's socket takes the old one's path
   absl::Status created = CreateTask(ns, record, slot);
   absl::StatusOr<shim::v1::StartResponse> started;
   if (created.ok()) {
@@ -180,6 +181,11 @@ void ContainerSupervisor::TearDownTask(const std::string& id, Slot& slot) {
   EndShim(id, std::move(shim));
 }
 
+void ContainerSupervisor::WaitForEndingShims(Slot& slot) {
+  std::unique_lock lock(slot.mu);
+  slot.changed.wait_for(lock, std::chrono::seconds(70), [&] { return slot.ending_shims == 0; });
+}
+
 void ContainerSupervisor::EndShim(const std::string& id, std::shared_ptr<shim::ShimClient> shim) {
   if (shim == nullptr) return;
   shim::v1::DeleteRequest remove;
@@ -248,6 +254,7 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
     slot->task_ready = false;
     exited_shim = std::move(slot->shim);
     slot->shim = nullptr;
+    if (exited_shim != nullptr) slot->ending_shims++;
     slot->last_exit = exit;
     slot->exit_generation++;
     if (slot->started_at != absl::InfinitePast()) ran = exit.exited_at - slot->started_at;
@@ -272,7 +279,12 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
   // on the monitor's thread, which must keep serving the other shims.
   std::thread([this, ns = *ns, id, slot, record, ran, exited_shim]() mutable {
     std::unique_lock op(slot->op_mu, std::try_to_lock);
-    EndShim(id, std::move(exited_shim));
+    if (exited_shim != nullptr) {
+      EndShim(id, std::move(exited_shim));
+      std::lock_guard lock(slot->mu);
+      slot->ending_shims--;
+      slot->changed.notify_all();
+    }
     if (!record.ok()) return;
     Publish(ns, *record, "die", {{"exitCode", std::to_string(record->state.exit_code)}});
     const v1::ContainerSpec spec = SpecOf(*record);
@@ -542,6 +554,7 @@ absl::Status ContainerSupervisor::DeleteLocked(const std::string& ns, const Cont
     BERTH_RETURN_IF_ERROR(StopLocked(ns, record, slot, absl::ZeroDuration(), "SIGKILL"));
   }
   TearDownTask(record.id, slot);
+  WaitForEndingShims(slot);  // they are reached through the task dir removed below
   absl::Status removed = images_->RemoveRootfs(ns, record.snapshotter, record.snapshot_key);
   if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
   std::error_code ignored;

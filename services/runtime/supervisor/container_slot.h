@@ -39,6 +39,7 @@ struct ContainerSupervisor::Slot {
   ExitInfo last_exit;
   int pending_attach = 0;  // attaches to the init waiting for its task
   int start_failures = 0;  // bumped when a start fails: waiting attaches give up
+  int ending_shims = 0;    // shims of exited tasks still being deleted and shut down
   bool removed = false;
   bool tearing_down = false;
   absl::Time started_at = absl::InfinitePast();

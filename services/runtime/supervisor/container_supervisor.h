@@ -142,6 +142,8 @@ class ContainerSupervisor {
   // Takes the slot's task away, deletes it in its shim and ends the shim; idempotent.
   void TearDownTask(const std::string& id, Slot& slot);
   void EndShim(const std::string& id, std::shared_ptr<shim::ShimClient> shim);
+  // Until the shims of exited tasks are gone (they are reached through the task dir).
+  void WaitForEndingShims(Slot& slot);
   absl::Status DeleteLocked(const std::string& ns, const ContainerRecord& record, Slot& slot,
                             bool force);
   void OnShimEvent(const std::string& id, const shim::v1::ShimEvent& event);
