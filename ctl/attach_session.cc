@@ -94,14 +94,6 @@ class WinchWatch {
   struct sigaction previous_ {};
 };
 
-bool TerminalSize(runtime::v1::TerminalSize* size) {
-  winsize ws{};
-  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) return false;
-  size->set_width(ws.ws_col);
-  size->set_height(ws.ws_row);
-  return true;
-}
-
 void WriteAll(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
@@ -127,7 +119,7 @@ void PumpInput(Stream* stream, bool with_stdin, const Pipe& stop, const Pipe* wi
     if (fds[2].revents != 0) {
       winch->Drain();
       AttachRequest resize;
-      if (TerminalSize(resize.mutable_resize()) && !stream->Write(resize)) return;
+      if (LocalTerminalSize(resize.mutable_resize()) && !stream->Write(resize)) return;
     }
     if (fds[1].revents != 0) {
       char buf[32 * 1024];
@@ -148,6 +140,14 @@ void PumpInput(Stream* stream, bool with_stdin, const Pipe& stop, const Pipe* wi
 
 }  // namespace
 
+bool LocalTerminalSize(runtime::v1::TerminalSize* size) {
+  winsize ws{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) return false;
+  size->set_width(ws.ws_col);
+  size->set_height(ws.ws_row);
+  return true;
+}
+
 grpc::Status RunAttached(const std::shared_ptr<grpc::Channel>& channel, const AttachTarget& target,
                          const std::function<grpc::Status()>& start, AttachOutcome* outcome) {
   auto stub = runtime::v1::Tasks::NewStub(channel);
@@ -167,7 +167,7 @@ grpc::Status RunAttached(const std::shared_ptr<grpc::Channel>& channel, const At
   stream->Write(first);
   if (target.tty) {
     AttachRequest resize;
-    if (TerminalSize(resize.mutable_resize())) stream->Write(resize);
+    if (LocalTerminalSize(resize.mutable_resize())) stream->Write(resize);
   }
   if (!target.stdin && !target.tty) stream->WritesDone();
 

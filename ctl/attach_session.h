@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "berth/runtime/v1/tasks.pb.h"
+
 namespace berth::ctl {
 
 struct AttachTarget {
@@ -33,5 +35,8 @@ struct AttachOutcome {
 // stream ends and returns its status.
 grpc::Status RunAttached(const std::shared_ptr<grpc::Channel>& channel, const AttachTarget& target,
                          const std::function<grpc::Status()>& start, AttachOutcome* outcome);
+
+// The local terminal's size (stdout's); false when stdout is not a sized terminal.
+bool LocalTerminalSize(runtime::v1::TerminalSize* size);
 
 }  // namespace berth::ctl

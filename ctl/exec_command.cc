@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "ctl/attach_session.h"
 #include "ctl/container_client.h"
 #include "ctl/container_commands.h"
 #include "ctl/units.h"
@@ -40,6 +41,8 @@ int Run(const GlobalOptions& global, const ExecFlags& flags) {
   request.set_user(flags.user);
   request.set_working_dir(flags.workdir);
   request.set_tty(flags.tty);
+  // The exec's pty is made at start: it gets its size from here, not from a resize.
+  if (flags.tty) LocalTerminalSize(request.mutable_console_size());
   request.set_open_stdin(flags.interactive);
   request.set_detach(flags.detach);
   request.set_privileged(flags.privileged);
