@@ -197,4 +197,24 @@ double MetricValue(const std::string& exposition, const std::string& name,
   return found ? total : -1;
 }
 
+std::vector<pid_t> BerthdProcess::ShimPids() const {
+  std::vector<pid_t> pids;
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator("/proc", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(it->path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::string> args = absl::StrSplit(cmdline, '\0');
+    if (args.empty() || args[0].find("berth-shim") == std::string::npos) continue;
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == "--state-dir" && args[i + 1].rfind(state_ + "/", 0) == 0) {
+        pids.push_back(static_cast<pid_t>(std::stol(name)));
+      }
+    }
+  }
+  return pids;
+}
+
 }  // namespace berth::testing

@@ -63,6 +63,10 @@ class BerthdProcess {
   // host:port of /metrics, from System.Info.
   absl::StatusOr<std::string> MetricsAddress() const;
 
+  // PIDs of the berth-shim processes serving this berthd's containers (found by their
+  // --state-dir under its state dir), also after berthd itself is gone.
+  std::vector<pid_t> ShimPids() const;
+
   // Sends `signal` and reaps; returns the exit code (128+n for a signal).
   int Stop(int signal = 15);
   // Waits for the process to exit on its own; -1 if it is still running after `seconds`.

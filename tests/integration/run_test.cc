@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_split.h"
@@ -141,6 +142,86 @@ TEST_F(RunTest, DetachedContainerLogsExecsStopsAndIsRemoved) {
   EXPECT_NE(Ctl({"inspect", "web"}).exit_code, 0);
 }
 
+TEST_F(RunTest, PauseRenameTopWaitRestartAndRotatedLogs) {
+  ASSERT_EQ(
+      Ctl({"run", "-d", "--name", "worker", "--log-opt", "max-size=1k", "--log-opt", "max-file=2",
+           "busybox", "sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.01; done"})
+          .exit_code,
+      0);
+  ASSERT_EQ(Ctl({"pause", "worker"}).exit_code, 0);
+  EXPECT_EQ(Inspect("worker")["State"]["Status"], "paused");
+  EXPECT_THAT(Ctl({"ps"}).out, HasSubstr("(Paused)"));
+  RunResult exec_paused = Ctl({"exec", "worker", "true"});
+  EXPECT_NE(exec_paused.exit_code, 0);
+  ASSERT_EQ(Ctl({"unpause", "worker"}).exit_code, 0);
+  EXPECT_EQ(Inspect("worker")["State"]["Status"], "running");
+
+  ASSERT_EQ(Ctl({"rename", "worker", "busy"}).exit_code, 0);
+  EXPECT_NE(Ctl({"inspect", "worker"}).exit_code, 0);
+  RunResult top = Ctl({"top", "busy"});
+  EXPECT_EQ(top.exit_code, 0) << top.err;
+  EXPECT_THAT(top.out, HasSubstr("PID"));
+  EXPECT_THAT(top.out, HasSubstr("while true"));
+
+  // Rotation keeps at most two files of about 1 KiB: the log stays small.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const std::string log_path = Inspect("busy")["LogPath"];
+  ASSERT_FALSE(log_path.empty());
+  EXPECT_TRUE(std::filesystem::exists(log_path + ".1"));
+  EXPECT_FALSE(std::filesystem::exists(log_path + ".2"));
+  EXPECT_LE(std::filesystem::file_size(log_path), 1024u);
+  EXPECT_THAT(Ctl({"logs", "--tail", "2", "busy"}).out, StartsWith("line "));
+
+  const std::string before = Inspect("busy")["State"]["StartedAt"];
+  ASSERT_EQ(Ctl({"restart", "-t", "1", "busy"}).exit_code, 0);
+  nlohmann::json restarted = Inspect("busy")["State"];
+  EXPECT_EQ(restarted["Status"], "running");
+  EXPECT_NE(restarted["StartedAt"], before);
+
+  // wait returns the exit code once the container ends.
+  ASSERT_EQ(
+      Ctl({"run", "-d", "--name", "short", "busybox", "sh", "-c", "sleep 0.5; exit 12"}).exit_code,
+      0);
+  RunResult wait = Ctl({"wait", "short"});
+  EXPECT_EQ(wait.out, "12\n") << wait.err;
+}
+
+TEST_F(RunTest, TerminalsForRunAndExec) {
+  // `script` gives berthctl a terminal, as a user's shell would.
+  const std::string ctl = BerthctlPath() + " -H " + berthd_->address();
+  RunResult run = RunCommand({"/usr/bin/script", "-qec",
+                              ctl + " run --rm -it busybox sh -c 'tty; echo $TERM'", "/dev/null"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("/dev/pts/0"));
+  EXPECT_THAT(run.out, HasSubstr("xterm"));
+  ASSERT_EQ(Ctl({"run", "-d", "--name", "box", "busybox", "sleep", "1000"}).exit_code, 0);
+  RunResult exec = RunCommand(
+      {"/usr/bin/script", "-qec", ctl + " exec -it box sh -c 'tty; exit 4'", "/dev/null"});
+  EXPECT_EQ(exec.exit_code, 4) << exec.err;
+  EXPECT_THAT(exec.out, HasSubstr("/dev/pts/"));
+  // Typed input reaches an interactive shell, and its exit code comes back.
+  RunResult typed =
+      RunCommand({"/bin/sh", "-c", "printf 'echo typed\\nexit 6\\n' | " + ctl + " exec -i box sh"});
+  EXPECT_EQ(typed.exit_code, 6) << typed.err;
+  EXPECT_EQ(typed.out, "typed\n");
+}
+
+TEST_F(RunTest, ForceRemovingRunningContainersEndsTheirShims) {
+  for (const char* name : {"f1", "f2", "f3"}) {
+    ASSERT_EQ(Ctl({"run", "-d", "--name", name, "busybox", "sleep", "1000"}).exit_code, 0);
+  }
+  EXPECT_EQ(berthd_->ShimPids().size(), 3u);
+  RunResult rm = Ctl({"rm", "-f", "f1", "f2", "f3"});
+  EXPECT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_EQ(Ctl({"ps", "-aq"}).out, "");
+  std::vector<pid_t> left = berthd_->ShimPids();
+  for (int i = 0; i < 50 && !left.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    left = berthd_->ShimPids();
+  }
+  EXPECT_TRUE(left.empty()) << left.size() << " shims outlived their containers";
+}
+
 TEST_F(RunTest, OnFailureRestartsUpToItsLimit) {
   RunResult run = Ctl({"run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh",
                        "-c", "exit 7"});
@@ -194,6 +275,55 @@ TEST_F(RunTest, ContainersKeepRunningWhileBerthdIsKilledAndAreFoundAgain) {
   RunResult stop = Ctl({"stop", "-t", "1", "keeper"});
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
   EXPECT_EQ(Inspect("keeper")["State"]["Status"], "exited");
+}
+
+TEST_F(RunTest, TwentyContainersLiveThroughKill9AndRestartPoliciesApply) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 18; ++i) {
+    names.push_back("long" + std::to_string(i));
+    ASSERT_EQ(Ctl({"run", "-d", "--name", names.back(), "busybox", "sh", "-c",
+                   "while true; do echo alive; sleep 0.5; done"})
+                  .exit_code,
+              0);
+  }
+  ASSERT_EQ(
+      Ctl({"run", "-d", "--name", "ends", "busybox", "sh", "-c", "sleep 1; exit 4"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"run", "-d", "--name", "comeback", "--restart", "always", "busybox", "sh", "-c",
+                 "sleep 1; exit 9"})
+                .exit_code,
+            0);
+  std::map<std::string, std::string> started;
+  for (const std::string& name : names) started[name] = Inspect(name)["State"]["StartedAt"];
+  const int restarts_before = Inspect("comeback")["RestartCount"];
+  berthd_->Stop(SIGKILL);
+  berthd_.reset();
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // two containers exit meanwhile
+  StartBerthd();
+
+  RunResult ps = Ctl({"ps", "-q"});
+  for (const std::string& name : names) {
+    nlohmann::json state = Inspect(name)["State"];
+    EXPECT_EQ(state["Status"], "running") << name;
+    EXPECT_EQ(state["StartedAt"], started[name]) << name;
+  }
+  nlohmann::json ends = Inspect("ends")["State"];
+  EXPECT_EQ(ends["Status"], "exited");
+  EXPECT_EQ(ends["ExitCode"], 4);
+  // `always` restarts what exited while berthd was away, as Docker does.
+  bool restarted = false;
+  for (int i = 0; i < 100 && !restarted; ++i) {
+    restarted = Inspect("comeback")["RestartCount"] > restarts_before;
+    if (!restarted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(restarted);
+
+  RunResult exec = Ctl({"exec", names[7], "echo", "here"});
+  EXPECT_EQ(exec.out, "here\n") << exec.err;
+  const size_t before = Ctl({"logs", names[3]}).out.size();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_GT(Ctl({"logs", names[3]}).out.size(), before);  // the log keeps flowing
+  EXPECT_EQ(Ctl({"stop", "-t", "1", names[0]}).exit_code, 0);
+  EXPECT_EQ(Inspect(names[0])["State"]["Status"], "exited");
 }
 
 }  // namespace
