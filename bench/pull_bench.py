@@ -24,7 +24,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oci_run_bench import first_line, host_facts, percentile  # noqa: E402
+from benchlib import first_line, host_facts, tail, time_stats  # noqa: E402
 
 CTR_NAMESPACE = "bench"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -170,14 +170,6 @@ class Containerd(Engine):
         return self.ctr() + ["images", "pull", "--plain-http", ref]
 
 
-def tail(path, lines=20):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-lines:])
-    except OSError:
-        return ""
-
-
 def layout_facts(layout):
     """Layer count and sizes of the one image in an OCI layout directory."""
     def blob(digest):
@@ -193,16 +185,8 @@ def layout_facts(layout):
 
 
 def summarize(samples):
-    ms = sorted(s["ns"] / 1e6 for s in samples)
-    cpu = sorted(s["cpu_ms"] for s in samples)
-    return {
-        "runs": len(ms),
-        "median_ms": round(statistics.median(ms), 3),
-        "p90_ms": round(percentile(ms, 90), 3),
-        "min_ms": round(ms[0], 3),
-        "max_ms": round(ms[-1], 3),
-        "mean_ms": round(statistics.fmean(ms), 3),
-        "stdev_ms": round(statistics.stdev(ms), 3) if len(ms) > 1 else 0.0,
+    cpu = [s["cpu_ms"] for s in samples]
+    return time_stats([s["ns"] / 1e6 for s in samples]) | {
         "median_cpu_ms": round(statistics.median(cpu), 1),
     }
 
