@@ -222,6 +222,31 @@ TEST_F(RunTest, ForceRemovingRunningContainersEndsTheirShims) {
   EXPECT_TRUE(left.empty()) << left.size() << " shims outlived their containers";
 }
 
+TEST_F(RunTest, HealthChecksTurnHealthyThenUnhealthy) {
+  ASSERT_EQ(Ctl({"run", "-d", "--name", "hc", "--health-cmd", "test -f /tmp/ok",
+                 "--health-interval", "200ms", "--health-retries", "2", "--health-start-period",
+                 "5s", "busybox", "sh", "-c", "sleep 0.5; touch /tmp/ok; sleep 1000"})
+                .exit_code,
+            0);
+  auto health_is = [&](const std::string& status) {
+    for (int i = 0; i < 100; ++i) {
+      if (Inspect("hc")["State"]["Health"]["Status"] == status) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  EXPECT_EQ(Inspect("hc")["State"]["Health"]["Status"], "starting");
+  EXPECT_TRUE(health_is("healthy"));
+  EXPECT_THAT(Ctl({"ps"}).out, HasSubstr("(healthy)"));
+  ASSERT_EQ(Ctl({"exec", "hc", "rm", "/tmp/ok"}).exit_code, 0);
+  EXPECT_TRUE(health_is("unhealthy"));
+  nlohmann::json health = Inspect("hc")["State"]["Health"];
+  EXPECT_GE(health["FailingStreak"], 2);
+  ASSERT_FALSE(health["Log"].empty());
+  EXPECT_LE(health["Log"].size(), 5u);
+  EXPECT_EQ(health["Log"].back()["ExitCode"], 1);
+}
+
 TEST_F(RunTest, OnFailureRestartsUpToItsLimit) {
   RunResult run = Ctl({"run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh",
                        "-c", "exit 7"});

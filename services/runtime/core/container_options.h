@@ -11,6 +11,17 @@
 
 namespace berth::runtime {
 
+// A HEALTHCHECK as an image or `--health-*` gives it. Zero durations and retries mean
+// "not given" (Docker's defaults then: 30 s interval and timeout, 3 retries).
+struct HealthcheckSettings {
+  std::vector<std::string> test;  // [] inherit; ["NONE"]; ["CMD", argv…]; ["CMD-SHELL", cmd]
+  int64_t interval_ns = 0;
+  int64_t timeout_ns = 0;
+  int64_t start_period_ns = 0;
+  int64_t start_interval_ns = 0;
+  int retries = 0;
+};
+
 // The parts of an image's config (OCI image config "config") that shape a container.
 struct ImageRuntimeConfig {
   std::string user;
@@ -22,6 +33,7 @@ struct ImageRuntimeConfig {
   std::string stop_signal;
   std::vector<std::string> volumes;        // container paths
   std::vector<std::string> exposed_ports;  // "80/tcp"
+  HealthcheckSettings healthcheck;
 };
 
 // `--ulimit name=soft[:hard]`; name without the RLIMIT_ prefix ("nofile").

@@ -55,6 +55,12 @@ absl::StatusOr<bool> Matches(const ContainerRecord& record,
   return true;
 }
 
+// A running container's health, when it has a health check.
+void AddHealth(ContainerSupervisor& supervisor, const std::string& id, v1::ContainerState* state) {
+  v1::Health health = supervisor.HealthOf(id);
+  if (health.status() != v1::HEALTH_STATUS_UNSPECIFIED) *state->mutable_health() = health;
+}
+
 }  // namespace
 
 grpc::Status ContainersService::Create(grpc::ServerContext* context,
@@ -76,6 +82,7 @@ grpc::Status ContainersService::Get(grpc::ServerContext* context,
     BERTH_ASSIGN_OR_RETURN(std::string ns, rpc::NamespaceOf(*context));
     BERTH_ASSIGN_OR_RETURN(ContainerRecord record, store_->Resolve(ns, request->id()));
     ToProto(record, response->mutable_container());
+    AddHealth(*supervisor_, record.id, response->mutable_container()->mutable_state());
     return absl::OkStatus();
   }());
 }
@@ -96,7 +103,11 @@ grpc::Status ContainersService::List(grpc::ServerContext* context,
       if (!request->all() && !status_filter && !running) continue;
       BERTH_ASSIGN_OR_RETURN(bool match, Matches(record, request->filters()));
       if (!match) continue;
-      ToProto(record, response->add_containers());
+      v1::ContainerSummary* summary = response->add_containers();
+      ToProto(record, summary);
+      AddHealth(*supervisor_, record.id, summary->mutable_state());
+      summary->mutable_state()->mutable_health()->clear_log();  // ps shows the status only
+      if (!summary->state().health().status()) summary->mutable_state()->clear_health();
       if (request->limit() > 0 && response->containers_size() >= request->limit()) break;
     }
     return absl::OkStatus();
@@ -179,6 +190,7 @@ grpc::Status ContainersService::Inspect(grpc::ServerContext* context,
       out->mutable_args()->Add(words.begin() + 1, words.end());
     }
     ToProto(record.state, out->mutable_state());
+    AddHealth(*supervisor_, record.id, out->mutable_state());
     out->set_image_id(record.image_id);
     const std::string dir = supervisor_->ContainerDir(record.id);
     out->set_resolv_conf_path(dir + "/resolv.conf");

@@ -111,6 +111,14 @@ absl::StatusOr<int> ContainerSupervisor::StartLocked(const std::string& ns, Cont
   }
   BERTH_ASSIGN_OR_RETURN(record, store_->UpdateState(ns, record.id, state));
   Publish(ns, record, "start");
+  {
+    std::shared_ptr<shim::ShimClient> shim;
+    {
+      std::lock_guard lock(slot.mu);
+      shim = slot.shim;
+    }
+    if (shim != nullptr) StartHealthCheck(record, shim);
+  }
   return state.pid;
 }
 
@@ -267,6 +275,7 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
     }
     slot->changed.notify_all();
   }
+  health_->Stop(id);
   absl::StatusOr<ContainerRecord> record = store_->Update(*ns, id, [&](ContainerRecord& r) {
     r.state.status = ContainerStatus::kExited;
     r.state.pid = 0;
@@ -553,6 +562,7 @@ absl::Status ContainerSupervisor::DeleteLocked(const std::string& ns, const Cont
   if (running) {
     BERTH_RETURN_IF_ERROR(StopLocked(ns, record, slot, absl::ZeroDuration(), "SIGKILL"));
   }
+  health_->Stop(record.id);
   TearDownTask(record.id, slot);
   WaitForEndingShims(slot);  // they are reached through the task dir removed below
   absl::Status removed = images_->RemoveRootfs(ns, record.snapshotter, record.snapshot_key);

@@ -61,6 +61,8 @@ absl::Status ContainerSupervisor::Restore() {
         if (state.ok() && state->status() == shim::v1::TASK_STATUS_STOPPED) {
           OnInitExit(record.id, ExitInfo{static_cast<int>(state->exit_status()),
                                          FromProto(state->exited_at()), state->oom_killed()});
+        } else {
+          StartHealthCheck(record, shim);
         }
         continue;
       }

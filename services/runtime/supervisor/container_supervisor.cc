@@ -61,6 +61,24 @@ v1::ContainerSpec MergeImageDefaults(v1::ContainerSpec spec, const ImageRuntimeC
   if (spec.working_dir().empty()) spec.set_working_dir(image.working_dir);
   if (spec.stop_signal().empty()) spec.set_stop_signal(image.stop_signal);
   for (const auto& [key, value] : image.labels) spec.mutable_labels()->insert({key, value});
+  // --health-* fields given override the image's HEALTHCHECK field by field, as Docker.
+  types::v1::HealthcheckConfig* health = spec.mutable_healthcheck();
+  const HealthcheckSettings& from = image.healthcheck;
+  auto duration = [](int64_t ns, google::protobuf::Duration* out) {
+    out->set_seconds(ns / 1000000000);
+    out->set_nanos(static_cast<int32_t>(ns % 1000000000));
+  };
+  if (health->test().empty()) health->mutable_test()->Add(from.test.begin(), from.test.end());
+  if (!health->has_interval() && from.interval_ns > 0) {
+    duration(from.interval_ns, health->mutable_interval());
+  }
+  if (!health->has_timeout() && from.timeout_ns > 0)
+    duration(from.timeout_ns, health->mutable_timeout());
+  if (!health->has_start_period() && from.start_period_ns > 0) {
+    duration(from.start_period_ns, health->mutable_start_period());
+  }
+  if (health->retries() == 0) health->set_retries(from.retries);
+  if (health->test().empty()) spec.clear_healthcheck();
   return spec;
 }
 
@@ -81,6 +99,17 @@ absl::StatusOr<std::unique_ptr<ContainerSupervisor>> ContainerSupervisor::Create
   };
   handlers.closed = [self](const std::string& id) { self->OnShimGone(id); };
   BERTH_ASSIGN_OR_RETURN(supervisor->monitor_, TaskMonitor::Start(std::move(handlers)));
+  supervisor->health_ =
+      std::make_unique<HealthChecker>([self](const std::string& id, v1::HealthStatus status) {
+        absl::StatusOr<std::string> ns = self->NamespaceOf(id);
+        if (!ns.ok()) return;
+        absl::StatusOr<ContainerRecord> record = self->store_->Get(*ns, id);
+        if (!record.ok()) return;
+        const char* name = status == v1::HEALTH_STATUS_HEALTHY     ? "healthy"
+                           : status == v1::HEALTH_STATUS_UNHEALTHY ? "unhealthy"
+                                                                   : "starting";
+        self->Publish(*ns, *record, absl::StrCat("health_status: ", name));
+      });
   return supervisor;
 }
 
@@ -89,6 +118,7 @@ ContainerSupervisor::~ContainerSupervisor() {
     std::lock_guard lock(mu_);
     shutting_down_ = true;
   }
+  health_.reset();
   monitor_.reset();  // shims keep running: the next runtime reconnects
 }
 
@@ -147,6 +177,15 @@ void ContainerSupervisor::Publish(const std::string& ns, const ContainerRecord& 
   event.attributes["image"] = record.image;
   for (auto& [key, value] : extra) event.attributes[key] = std::move(value);
   events_->Publish(std::move(event));
+}
+
+void ContainerSupervisor::StartHealthCheck(const ContainerRecord& record,
+                                           std::shared_ptr<shim::ShimClient> shim) {
+  const v1::ContainerSpec spec = SpecOf(record);
+  if (!spec.has_healthcheck() || HealthChecker::TestArgs(spec.healthcheck()).empty()) return;
+  absl::StatusOr<oci::Spec> oci_spec = oci::LoadSpec(TaskDir(record.id));
+  if (!oci_spec.ok() || !oci_spec->process.has_value()) return;
+  health_->Start(record.id, spec.healthcheck(), std::move(shim), *oci_spec->process);
 }
 
 absl::StatusOr<ContainerRecord> ContainerSupervisor::CreateContainer(

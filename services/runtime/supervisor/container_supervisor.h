@@ -24,6 +24,7 @@
 #include "services/runtime/core/container_store.h"
 #include "services/runtime/core/event_bus.h"
 #include "services/runtime/core/image_source.h"
+#include "services/runtime/supervisor/health_checker.h"
 #include "services/runtime/supervisor/task_monitor.h"
 #include "shim/client/shim_client.h"
 
@@ -120,6 +121,9 @@ class ContainerSupervisor {
                                           const std::function<bool()>& cancelled = nullptr);
   int ExitGeneration(const std::string& id);
 
+  // The health of a container with a health check (unset status otherwise).
+  v1::Health HealthOf(const std::string& id) { return health_->Get(id); }
+
   // The running task's shim (Stats, Pids, Top, ResizePty, CloseIO).
   absl::StatusOr<std::shared_ptr<shim::ShimClient>> ShimOf(const std::string& ns,
                                                            const std::string& ref,
@@ -149,6 +153,8 @@ class ContainerSupervisor {
   void OnShimEvent(const std::string& id, const shim::v1::ShimEvent& event);
   void OnShimGone(const std::string& id);
   void OnInitExit(const std::string& id, const ExitInfo& exit);
+  // Starts the container's health check, if its spec has one.
+  void StartHealthCheck(const ContainerRecord& record, std::shared_ptr<shim::ShimClient> shim);
   void ScheduleRestart(const std::string& ns, const std::string& id, absl::Duration delay);
   void Publish(const std::string& ns, const ContainerRecord& record, const std::string& action,
                std::map<std::string, std::string> extra = {});
@@ -160,6 +166,7 @@ class ContainerSupervisor {
   ImageSource* images_;
   EventBus* events_;
   std::unique_ptr<TaskMonitor> monitor_;
+  std::unique_ptr<HealthChecker> health_;
 
   std::mutex mu_;  // slots_, execs_, container_ns_
   std::map<std::string, std::shared_ptr<Slot>> slots_;

@@ -115,6 +115,16 @@ ImageRuntimeConfig ImageConfigFromProto(const images::v1::ImageConfig& config) {
   out.stop_signal = config.stop_signal();
   out.volumes = Strings(config.volumes());
   out.exposed_ports = Strings(config.exposed_ports());
+  const types::v1::HealthcheckConfig& health = config.healthcheck();
+  out.healthcheck.test = Strings(health.test());
+  auto nanos = [](const google::protobuf::Duration& d) {
+    return d.seconds() * 1000000000 + d.nanos();
+  };
+  out.healthcheck.interval_ns = nanos(health.interval());
+  out.healthcheck.timeout_ns = nanos(health.timeout());
+  out.healthcheck.start_period_ns = nanos(health.start_period());
+  out.healthcheck.start_interval_ns = nanos(health.start_interval());
+  out.healthcheck.retries = health.retries();
   return out;
 }
 
