@@ -34,6 +34,16 @@ std::vector<std::string> MergeEnv(
 
 }  // namespace
 
+absl::StatusOr<std::shared_ptr<ContainerSupervisor::ExecEntry>> ContainerSupervisor::FindExec(
+    const std::string& ns, const std::string& exec_id) {
+  std::lock_guard lock(mu_);
+  auto it = execs_.find(exec_id);
+  if (it == execs_.end() || it->second->ns != ns) {
+    return absl::NotFoundError(absl::StrCat("No such exec instance: ", exec_id));
+  }
+  return it->second;
+}
+
 absl::StatusOr<std::string> ContainerSupervisor::CreateExec(const std::string& ns,
                                                             const v1::CreateExecRequest& request) {
   if (request.args().empty()) return absl::InvalidArgumentError("No exec command specified");
@@ -67,14 +77,7 @@ absl::StatusOr<std::string> ContainerSupervisor::CreateExec(const std::string& n
 
 absl::StatusOr<int> ContainerSupervisor::StartExec(const std::string& ns,
                                                    const std::string& exec_id) {
-  std::shared_ptr<ExecEntry> entry;
-  {
-    std::lock_guard lock(mu_);
-    auto it = execs_.find(exec_id);
-    if (it != execs_.end() && it->second->ns == ns) entry = it->second;
-  }
-  if (entry == nullptr)
-    return absl::NotFoundError(absl::StrCat("No such exec instance: ", exec_id));
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<ExecEntry> entry, FindExec(ns, exec_id));
   std::shared_ptr<Slot> slot = SlotOf(entry->container_id);
   std::shared_ptr<shim::ShimClient> shim;
   {
@@ -140,14 +143,7 @@ absl::StatusOr<int> ContainerSupervisor::StartExec(const std::string& ns,
 
 absl::StatusOr<v1::ExecInspect> ContainerSupervisor::InspectExec(const std::string& ns,
                                                                  const std::string& exec_id) {
-  std::shared_ptr<ExecEntry> entry;
-  {
-    std::lock_guard lock(mu_);
-    auto it = execs_.find(exec_id);
-    if (it != execs_.end() && it->second->ns == ns) entry = it->second;
-  }
-  if (entry == nullptr)
-    return absl::NotFoundError(absl::StrCat("No such exec instance: ", exec_id));
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<ExecEntry> entry, FindExec(ns, exec_id));
   std::shared_ptr<Slot> slot = SlotOf(entry->container_id);
   std::lock_guard lock(slot->mu);
   v1::ExecInspect inspect;
@@ -169,14 +165,7 @@ absl::StatusOr<v1::ExecInspect> ContainerSupervisor::InspectExec(const std::stri
 absl::StatusOr<ExitInfo> ContainerSupervisor::WaitExec(const std::string& ns,
                                                        const std::string& exec_id,
                                                        const std::function<bool()>& cancelled) {
-  std::shared_ptr<ExecEntry> entry;
-  {
-    std::lock_guard lock(mu_);
-    auto it = execs_.find(exec_id);
-    if (it != execs_.end() && it->second->ns == ns) entry = it->second;
-  }
-  if (entry == nullptr)
-    return absl::NotFoundError(absl::StrCat("No such exec instance: ", exec_id));
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<ExecEntry> entry, FindExec(ns, exec_id));
   std::shared_ptr<Slot> slot = SlotOf(entry->container_id);
   std::unique_lock lock(slot->mu);
   if (!slot->WaitFor(

@@ -138,6 +138,8 @@ class ContainerSupervisor {
       : options_(std::move(options)), store_(store), images_(images), events_(events) {}
 
   std::shared_ptr<Slot> SlotOf(const std::string& id);
+  absl::StatusOr<std::shared_ptr<ExecEntry>> FindExec(const std::string& ns,
+                                                      const std::string& exec_id);
   void DropSlot(const std::string& id);
   absl::StatusOr<int> StartLocked(const std::string& ns, ContainerRecord record, Slot& slot);
   absl::Status StopLocked(const std::string& ns, const ContainerRecord& record, Slot& slot,
