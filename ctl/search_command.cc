@@ -11,7 +11,7 @@
 #include "ctl/daemon_call.h"
 #include "ctl/output_format.h"
 #include "services/images/core/credential_store.h"
-#include "services/images/core/registry_search.h"
+#include "services/images/core/search_term.h"
 
 namespace berth::ctl {
 namespace {

@@ -13,22 +13,6 @@ constexpr int kMaxCatalogEntries = 10000;
 
 }  // namespace
 
-SearchTerm ParseSearchTerm(absl::string_view text) {
-  SearchTerm parsed;
-  size_t slash = text.find('/');
-  if (slash != absl::string_view::npos) {
-    absl::string_view first = text.substr(0, slash);
-    if (absl::StrContains(first, '.') || absl::StrContains(first, ':') || first == "localhost") {
-      parsed.host = std::string(first);
-      parsed.term = std::string(text.substr(slash + 1));
-      return parsed;
-    }
-  }
-  parsed.host = "docker.io";
-  parsed.term = std::string(text);
-  return parsed;
-}
-
 absl::StatusOr<std::vector<std::string>> SearchRegistry(RegistryClient& client,
                                                         const SearchTerm& term, int limit) {
   if (term.host == "docker.io") {

@@ -8,17 +8,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/images/core/registry_client.h"
+#include "services/images/core/search_term.h"
 
 namespace berth::images {
-
-struct SearchTerm {
-  std::string host;  // "127.0.0.1:5000"; "docker.io" for a bare term
-  std::string term;  // what names must contain; empty matches all
-};
-
-// "127.0.0.1:5000/busy" → {"127.0.0.1:5000", "busy"}; "busy" → {"docker.io", "busy"}. The
-// first part is a host when it has a '.' or ':' or is "localhost", as in image references.
-SearchTerm ParseSearchTerm(absl::string_view text);
 
 // Up to `limit` repositories of `term.host` whose names contain `term.term`, as
 // "host/name", in the catalog's order. FailedPrecondition for Docker Hub, which offers
