@@ -247,6 +247,18 @@ TEST_F(RunTest, HealthChecksTurnHealthyThenUnhealthy) {
   EXPECT_EQ(health["Log"].back()["ExitCode"], 1);
 }
 
+TEST_F(RunTest, AnImageInUseIsNotRemovedWithoutForce) {
+  ASSERT_EQ(Ctl({"create", "--name", "user", "busybox", "true"}).exit_code, 0);
+  RunResult refused = Ctl({"rmi", "busybox"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("conflict: unable to remove repository reference"));
+  EXPECT_THAT(refused.err, HasSubstr("is using its referenced image"));
+  ASSERT_EQ(Ctl({"rm", "user"}).exit_code, 0);
+  RunResult removed = Ctl({"rmi", "busybox"});
+  EXPECT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_THAT(removed.out, HasSubstr("Untagged: busybox:latest"));
+}
+
 TEST_F(RunTest, OnFailureRestartsUpToItsLimit) {
   RunResult run = Ctl({"run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh",
                        "-c", "exit 7"});

@@ -351,6 +351,19 @@ absl::StatusOr<std::vector<DeletedItem>> ImageCatalog::Delete(absl::string_view 
 
   const Entry& entry = *match.entry;
   const std::string& domain = root_.options().default_domain;
+  // Docker refuses to take away the last name of an image a container was made from.
+  const bool last_name = match.record == nullptr || entry.records.size() == 1;
+  if (last_name && !force) {
+    BERTH_ASSIGN_OR_RETURN(std::string user, ContainerUsing(entry.resolved));
+    if (!user.empty()) {
+      const std::string what = match.record != nullptr
+                                   ? absl::StrCat("remove repository reference \"", name, "\"")
+                                   : absl::StrCat("delete ", ShortImageId(entry.resolved.id()));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "conflict: unable to ", what, " (must force) - container ", user.substr(0, 12),
+          " is using its referenced image ", ShortImageId(entry.resolved.id())));
+    }
+  }
   std::vector<DeletedItem> items;
   // The image's references still standing, with their parsed names.
   std::vector<std::pair<const ImageRecord*, ImageReference>> remaining;
@@ -400,6 +413,17 @@ absl::StatusOr<std::vector<DeletedItem>> ImageCatalog::Delete(absl::string_view 
   items.push_back(std::move(deleted));
   BERTH_RETURN_IF_ERROR(CollectGarbage());
   return items;
+}
+
+absl::StatusOr<std::string> ImageCatalog::ContainerUsing(const ResolvedImage& image) {
+  if (image.chain_ids.empty()) return std::string();
+  BERTH_ASSIGN_OR_RETURN(std::vector<SnapshotInfo> snapshots, root_.SnapshotsOf(ns_).List());
+  const std::string top = image.top_chain_id().str();
+  for (const SnapshotInfo& snapshot : snapshots) {
+    auto container = snapshot.labels.find(kContainerLabel);
+    if (snapshot.parent == top && container != snapshot.labels.end()) return container->second;
+  }
+  return std::string();
 }
 
 absl::StatusOr<std::vector<DeletedItem>> ImageCatalog::DeleteUnresolved(const ImageRecord& record) {

@@ -77,6 +77,9 @@ struct PruneResult {
 // "sha256:<hex>" → "<first 12 hex>".
 std::string ShortImageId(const Digest& id);
 
+// The label the runtime puts on a container's rootfs snapshot: the container's ID.
+inline constexpr char kContainerLabel[] = "berth.io/container";
+
 class ImageCatalog {
  public:
   // Images are resolved for `platform` (index entries of other platforms are ignored).
@@ -97,8 +100,9 @@ class ImageCatalog {
   absl::StatusOr<ImageRecord> Tag(absl::string_view source, absl::string_view target);
   // `docker rmi`: a reference that is not the image's last is untagged; the last one, or
   // an ID, deletes the image, after which unreferenced content and snapshots are
-  // collected. An ID whose image has references in several repositories (or several tags)
-  // is FailedPrecondition unless `force`, which untags them all.
+  // collected. Without `force` that is refused while a container's snapshot (labelled
+  // kContainerLabel by the runtime) sits on the image. An ID whose image has references in several
+  // repositories (or several tags) is FailedPrecondition unless `force`, which untags them all.
   absl::StatusOr<std::vector<DeletedItem>> Delete(absl::string_view name, bool force);
   // `docker image prune` (image_prune.cc): deletes every dangling (untagged) image, or with
   // `filters.dangling == false` every unused one (no container uses images yet, so all),
@@ -119,6 +123,8 @@ class ImageCatalog {
     const Entry* entry = nullptr;
     const ImageRecord* record = nullptr;
   };
+  // The ID of a container whose rootfs snapshot sits on `image`; "" when none does.
+  absl::StatusOr<std::string> ContainerUsing(const ResolvedImage& image);
   struct Snapshot {
     std::vector<Entry> entries;
     std::vector<ImageRecord> unresolved;
