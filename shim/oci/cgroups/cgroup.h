@@ -34,6 +34,7 @@ struct CgroupStats {
     uint64_t max_usage = 0;         // high-water mark (v2: memory.peak when the kernel has it)
     uint64_t cache = 0;             // page cache (v2: "file")
     uint64_t rss = 0;               // anonymous memory (v2: "anon")
+    uint64_t inactive_file = 0;     // reclaimable page cache, left out of the working set
     uint64_t swap = 0;
   } memory;
   struct Pids {

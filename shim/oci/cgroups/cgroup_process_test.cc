@@ -62,6 +62,40 @@ TEST_P(CgroupTest, AddedProcessIsListed) {
   BERTH_EXPECT_OK((*cgroup)->Destroy());
 }
 
+// A file written from inside the cgroup is charged to it as page cache that reclaim can
+// take back: inactive_file, which the working set leaves out.
+TEST_P(CgroupTest, WrittenFileCountsAsInactiveFile) {
+  auto cgroup = CreateCgroup(NewName(), layout_);
+  BERTH_ASSERT_OK(cgroup);
+  char dir_template[] = "/var/tmp/berth-cgroup-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string file = std::string(dir_template) + "/data";
+  Child writer([&file] {
+    int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return 2;
+    static char block[64 * 1024];
+    memset(block, 0x5a, sizeof(block));
+    for (int i = 0; i < 256; ++i) {  // 16 MiB
+      if (write(fd, block, sizeof(block)) != static_cast<ssize_t>(sizeof(block))) return 3;
+    }
+    fsync(fd);
+    close(fd);
+    return 0;
+  });
+  BERTH_ASSERT_OK((*cgroup)->AddProcess(writer.pid()));
+  writer.Go();
+  int status = writer.Wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
+  auto stats = (*cgroup)->Stats();
+  BERTH_ASSERT_OK(stats);
+  EXPECT_GE(stats->memory.inactive_file, uint64_t{4 * kMiB});
+  EXPECT_LE(stats->memory.inactive_file, stats->memory.cache);
+  EXPECT_LE(stats->memory.inactive_file, stats->memory.usage);
+  unlink(file.c_str());
+  rmdir(dir_template);
+  BERTH_EXPECT_OK((*cgroup)->Destroy());
+}
+
 TEST_P(CgroupTest, FreezeStopsABusyProcessAndThawResumesIt) {
   auto cgroup = CreateCgroup(NewName(), layout_);
   BERTH_ASSERT_OK(cgroup);

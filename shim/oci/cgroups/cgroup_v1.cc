@@ -137,6 +137,7 @@ class V1Cgroup final : public Cgroup {
       stats.memory.cache = ReadKeyOrZero(stat, "total_cache");
       stats.memory.rss = ReadKeyOrZero(stat, "total_rss");
       stats.memory.swap = ReadKeyOrZero(stat, "total_swap");
+      stats.memory.inactive_file = ReadKeyOrZero(stat, "total_inactive_file");
       stats.oom_kill_count = ReadKeyOrZero(memory + "/memory.oom_control", "oom_kill");
     }
     if (std::string pids = Dir("pids"); !pids.empty()) {

@@ -149,6 +149,7 @@ class V2Cgroup final : public Cgroup {
       }
       stats.memory.cache = ReadKeyOrZero(dir_ + "/memory.stat", "file");
       stats.memory.rss = ReadKeyOrZero(dir_ + "/memory.stat", "anon");
+      stats.memory.inactive_file = ReadKeyOrZero(dir_ + "/memory.stat", "inactive_file");
       if (auto swap = cgroupfs::ReadUint(dir_ + "/memory.swap.current"); swap.ok()) {
         stats.memory.swap = *swap;
       }
