@@ -9,12 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/file_text.h"
 #include "common/status_macros.h"
 #include "common/version.h"
@@ -106,17 +108,52 @@ T Trimmed(T result) {
   return result;
 }
 
+// Host CPU time since boot over all CPUs (the "cpu" line of /proc/stat), in ns: the
+// denominator of `docker stats`' CPU %.
+uint64_t HostCpuTimeNs() {
+  absl::StatusOr<std::string> text = ReadFileText("/proc/stat");
+  if (!text.ok()) return 0;
+  absl::string_view line = *text;
+  line = line.substr(0, line.find('\n'));
+  if (!absl::ConsumePrefix(&line, "cpu ")) return 0;
+  uint64_t ticks = 0;
+  int field = 0;
+  // user nice system idle iowait irq softirq steal; guest time is already in user.
+  for (absl::string_view value : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
+    uint64_t n = 0;
+    if (field++ < 8 && absl::SimpleAtoi(value, &n)) ticks += n;
+  }
+  return ticks * (1000000000 / static_cast<uint64_t>(sysconf(_SC_CLK_TCK)));
+}
+
+uint64_t HostMemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page_size > 0 ? static_cast<uint64_t>(pages) * page_size : 0;
+}
+
 void ToProto(const oci::CgroupStats& stats, types::v1::ContainerMetrics& out) {
   out.mutable_cpu()->set_usage_total_ns(stats.cpu.usage_ns);
   out.mutable_cpu()->set_usage_user_ns(stats.cpu.user_ns);
   out.mutable_cpu()->set_usage_system_ns(stats.cpu.system_ns);
+  out.mutable_cpu()->set_system_usage_ns(HostCpuTimeNs());
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  out.mutable_cpu()->set_online_cpus(cpus > 0 ? static_cast<uint32_t>(cpus) : 1);
   types::v1::MemoryStats* memory = out.mutable_memory();
   memory->set_usage(stats.memory.usage);
   memory->set_max_usage(stats.memory.max_usage);
-  memory->set_limit(stats.memory.limit.value_or(0));
+  // Unlimited shows as the host's RAM, as Docker and cAdvisor's machine view report it.
+  const uint64_t host_memory = HostMemoryBytes();
+  const uint64_t limit = stats.memory.limit.value_or(host_memory);
+  memory->set_limit(host_memory != 0 ? std::min(limit, host_memory) : limit);
+  memory->set_spec_limit(stats.memory.limit.value_or(0));
   memory->set_rss(stats.memory.rss);
   memory->set_cache(stats.memory.cache);
   memory->set_swap(stats.memory.swap);
+  memory->set_inactive_file(stats.memory.inactive_file);
+  memory->set_working_set(stats.memory.usage > stats.memory.inactive_file
+                              ? stats.memory.usage - stats.memory.inactive_file
+                              : 0);
   memory->set_oom_events(stats.oom_kill_count);
   out.mutable_pids()->set_current(stats.pids.current);
   out.mutable_pids()->set_limit(stats.pids.limit.value_or(0));
