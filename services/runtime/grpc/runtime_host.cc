@@ -15,10 +15,12 @@
 #include "services/runtime/core/cgroup_layout.h"
 #include "services/runtime/core/container_store.h"
 #include "services/runtime/core/event_bus.h"
+#include "services/runtime/grpc/container_metrics.h"
 #include "services/runtime/grpc/containers_service.h"
 #include "services/runtime/grpc/events_service.h"
 #include "services/runtime/grpc/images_proxy.h"
 #include "services/runtime/grpc/logs_service.h"
+#include "services/runtime/grpc/shim_sample_source.h"
 #include "services/runtime/grpc/tasks_service.h"
 #include "services/runtime/supervisor/container_supervisor.h"
 
@@ -74,12 +76,21 @@ absl::StatusOr<rpc::HostedService> HostRuntimeService(const rpc::ServiceSetup& s
   options.cgroup_parent = setup.config->cgroup_parent;
   options.default_log_driver = setup.config->log_driver;
   options.default_log_opts = setup.config->log_opts;
+  if (setup.metrics) options.started = RegisterContainerStartHistogram(setup.metrics);
   BERTH_ASSIGN_OR_RETURN(parts->supervisor,
                          ContainerSupervisor::Create(options, parts->store.get(),
                                                      parts->images.get(), &parts->events));
   BERTH_RETURN_IF_ERROR(parts->supervisor->Restore());
 
   hosted.owned.push_back(parts);
+  if (setup.metrics) {
+    // The source borrows the store and supervisor: its deleter keeps `parts` alive.
+    auto source = std::shared_ptr<const ContainerSampleSource>(
+        new ShimSampleSource(parts->store.get(), parts->supervisor.get(),
+                             setup.config->cgroup_parent, layout.own_path),
+        [parts](const ContainerSampleSource* p) { delete p; });
+    hosted.collectables.push_back(MakeContainerMetricsCollector(std::move(source)));
+  }
   hosted.Add<v1::Containers>(
       std::make_unique<ContainersService>(parts->store.get(), parts->supervisor.get()));
   hosted.Add<v1::Tasks>(

@@ -64,6 +64,7 @@ absl::StatusOr<int> ContainerSupervisor::StartLocked(const std::string& ns, Cont
     default:
       break;
   }
+  const absl::Time start_began = absl::Now();
   TearDownTask(record.id, slot);  // what is left of an earlier run
   WaitForEndingShims(slot);       // the new shim's socket takes the old one's path
   absl::Status created = CreateTask(ns, record, slot);
@@ -119,6 +120,7 @@ absl::StatusOr<int> ContainerSupervisor::StartLocked(const std::string& ns, Cont
     }
     if (shim != nullptr) StartHealthCheck(record, shim);
   }
+  if (options_.started) options_.started(absl::Now() - start_began);
   return state.pid;
 }
 

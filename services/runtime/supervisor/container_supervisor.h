@@ -39,6 +39,9 @@ struct SupervisorOptions {
   std::string cgroup_parent;
   std::string default_log_driver = "json-file";
   std::map<std::string, std::string> default_log_opts;  // "max-size", "max-file"
+  // Told how long each successful start took (for berth_container_start_seconds); may be
+  // empty. Keeps metrics libraries out of the supervisor.
+  std::function<void(absl::Duration)> started;
 };
 
 struct ExitInfo {
