@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   berth::ctl::AddSearchCommand(app, run);
   berth::ctl::AddSaveCommand(app, run);
   berth::ctl::AddImportCommand(app, run);
+  berth::ctl::AddEventsCommand(app, run);
   berth::ctl::AddImageCommands(app, run);
   for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
     sub->set_help_flag("-h,--help", "Print usage");

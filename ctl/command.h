@@ -45,6 +45,7 @@ void AddLoginCommands(CLI::App& app, CommandRunner& run);  // login, logout
 void AddSearchCommand(CLI::App& app, CommandRunner& run);
 void AddSaveCommand(CLI::App& app, CommandRunner& run);
 void AddImportCommand(CLI::App& app, CommandRunner& run);
+void AddEventsCommand(CLI::App& app, CommandRunner& run);
 // create, run, start, stop, ps, logs, exec… and the `container` group (container_commands.cc).
 void AddContainerCommands(CLI::App& app, CommandRunner& run);
 }  // namespace berth::ctl

@@ -25,6 +25,7 @@ void AddShared(CLI::App& parent, CommandRunner& run) {
   AddExecCommand(parent, run);
   AddTopCommand(parent, run);
   AddAttachCommand(parent, run);
+  AddStatsCommand(parent, run);
 }
 
 }  // namespace
