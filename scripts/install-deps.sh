@@ -20,6 +20,8 @@ packages=(
   containernetworking-plugins iptables iproute2 busybox-static procps
   # tests
   docker-registry curl openssl python3 skopeo umoci apache2-utils zstd
+  # the metrics test scrapes berthd with a real Prometheus on a port it picks
+  prometheus
   # cgroup v2 tests run in a throw-away QEMU guest (shared/tools/cgroup2-vm)
   qemu-system-x86 kmod xz-utils
   # bench: the runtimes berth-oci is measured against, GNU time for peak RSS
@@ -43,5 +45,9 @@ fi
 # registry on a free port, so the packaged one is stopped when systemd runs it.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker-registry 2>/dev/null; then
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi
+# Likewise prometheus' package starts a server on :9090; the tests run their own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+  systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
 echo "install-deps: all dependencies present"
