@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "common/file_text.h"
 #include "shim/oci/cgroups/cgroup.h"
 #include "shim/oci/cgroups/cgroup_test_fixture.h"
 
@@ -88,12 +91,28 @@ TEST_P(CgroupTest, WrittenFileCountsAsInactiveFile) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
   auto stats = (*cgroup)->Stats();
   BERTH_ASSERT_OK(stats);
-  // Where the written pages are charged as page cache (a local file system; not the
-  // throw-away guest's shared root), most of them sit on the inactive list.
-  if (stats->memory.cache >= 8 * kMiB) {
-    EXPECT_GE(stats->memory.inactive_file, uint64_t{4 * kMiB});
+  // What memory.stat itself says. How much of fresh page cache a kernel counts as
+  // inactive depends on its reclaim (with multi-gen LRU, new pages count as active), so
+  // the value is checked against the file, and the 4 MiB only where the classic lists
+  // put written pages (here, the hybrid host).
+  uint64_t in_file = 0;
+  for (const std::string& dir : (*cgroup)->Directories()) {
+    absl::StatusOr<std::string> text = ReadFileText(dir + "/memory.stat");
+    if (!text.ok()) continue;
+    for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+      std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(line, ' ');
+      if (kv.first == "inactive_file" || kv.first == "total_inactive_file") {
+        ASSERT_TRUE(absl::SimpleAtoi(kv.second, &in_file));
+      }
+    }
   }
-  EXPECT_LE(stats->memory.inactive_file, stats->memory.cache);
+  const uint64_t parsed = stats->memory.inactive_file;
+  EXPECT_LE(parsed > in_file ? parsed - in_file : in_file - parsed, uint64_t{2 * kMiB})
+      << "parsed " << parsed << ", memory.stat " << in_file;
+  if (!v2()) {
+    EXPECT_GE(parsed, uint64_t{4 * kMiB});
+  }
+  EXPECT_LE(parsed, stats->memory.cache);
   EXPECT_LE(stats->memory.inactive_file, stats->memory.usage);
   unlink(file.c_str());
   rmdir(dir_template);
