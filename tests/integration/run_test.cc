@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/subprocess.h"
@@ -275,12 +276,29 @@ TEST_F(RunTest, OnFailureRestartsUpToItsLimit) {
 }
 
 TEST_F(RunTest, AMemoryHogIsOomKilled) {
+  const std::string since = std::to_string(absl::ToUnixSeconds(absl::Now()) - 1);
   RunResult run = Ctl({"run", "--name", "hog", "-m", "32m", "--memory-swap", "32m", "busybox", "sh",
                        "-c", "tail /dev/zero"});
   EXPECT_EQ(run.exit_code, 137) << run.err;
   nlohmann::json state = Inspect("hog")["State"];
   EXPECT_EQ(state["OOMKilled"], true);
   EXPECT_EQ(state["ExitCode"], 137);
+  const std::string until = std::to_string(absl::ToUnixSeconds(absl::Now()) + 1);
+  RunResult events = Ctl({"events", "--since", since, "--until", until, "--filter", "container=hog",
+                          "--format", "{{.Action}}"});
+  EXPECT_THAT(events.out, HasSubstr("oom\n")) << events.err;
+  EXPECT_THAT(events.out, HasSubstr("die\n"));
+}
+
+TEST_F(RunTest, LogsFollowStreamsUntilTheContainerEnds) {
+  ASSERT_EQ(Ctl({"run", "-d", "--name", "talker", "busybox", "sh", "-c",
+                 "for i in 1 2 3; do echo n$i; sleep 0.3; done"})
+                .exit_code,
+            0);
+  // -f starts while the container writes, and ends when it exits.
+  RunResult follow = Ctl({"logs", "-f", "talker"}, std::chrono::seconds(30));
+  EXPECT_EQ(follow.exit_code, 0) << follow.err;
+  EXPECT_EQ(follow.out, "n1\nn2\nn3\n");
 }
 
 TEST_F(RunTest, ContainersKeepRunningWhileBerthdIsKilledAndAreFoundAgain) {
