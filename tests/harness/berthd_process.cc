@@ -49,7 +49,10 @@ absl::StatusOr<std::unique_ptr<BerthdProcess>> BerthdProcess::Start(const TestDi
   p->state_ = base + "/state";
   p->socket_path_ = options.socket.empty() ? base + "/" + options.name + ".sock" : options.socket;
   p->log_path_ = base + ".log";
-  p->cgroup_parent_ = UniqueName();
+  // Named for the test dir, so a berthd started again over the same dir (live restore)
+  // puts its containers where the first one did, and the last one removes it.
+  p->cgroup_parent_ =
+      std::filesystem::path(dir.path()).filename().string() + "-" + options.name;
   std::filesystem::create_directories(base);
 
   nlohmann::json config = {{"cgroup-parent", p->cgroup_parent_}};
@@ -84,7 +87,48 @@ absl::StatusOr<std::unique_ptr<BerthdProcess>> BerthdProcess::Start(const TestDi
   return absl::DeadlineExceededError("berthd did not become ready:\n" + p->Log());
 }
 
-BerthdProcess::~BerthdProcess() { Stop(SIGTERM); }
+namespace {
+
+// rmdir of `dir` and everything below it, deepest first; a cgroup with processes stays.
+void RemoveCgroupDir(const std::filesystem::path& dir) {
+  std::error_code error;
+  std::vector<std::filesystem::path> below;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, error);
+       !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+    if (it->is_directory(error)) below.push_back(it->path());
+  }
+  for (auto it = below.rbegin(); it != below.rend(); ++it) ::rmdir(it->c_str());
+  ::rmdir(dir.c_str());
+}
+
+// The cgroups named `name` the containers of a berthd were put under, in every
+// hierarchy (relative cgroup parents sit below this process' own cgroup).
+void RemoveCgroupsNamed(const std::string& name) {
+  std::error_code error;
+  for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", error)) {
+    std::vector<std::filesystem::path> found;
+    std::error_code walk;
+    for (auto it = std::filesystem::recursive_directory_iterator(hierarchy.path(), walk);
+         !walk && it != std::filesystem::recursive_directory_iterator(); it.increment(walk)) {
+      if (!it->is_directory(walk)) continue;
+      if (it->path().filename() == name) {
+        found.push_back(it->path());
+        it.disable_recursion_pending();
+      } else if (it.depth() >= 4) {
+        it.disable_recursion_pending();
+      }
+    }
+    for (const auto& dir : found) RemoveCgroupDir(dir);
+  }
+}
+
+}  // namespace
+
+BerthdProcess::~BerthdProcess() {
+  Stop(SIGTERM);
+  // Removing containers leaves the cgroup parent they shared; it is the harness's.
+  if (!cgroup_parent_.empty()) RemoveCgroupsNamed(cgroup_parent_);
+}
 
 int BerthdProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;

@@ -1,5 +1,6 @@
 // A private berthd for one test: own root, state, socket, metrics port and cgroup
-// parent under a fresh /tmp directory, stopped by PID and removed afterwards.
+// parent under a fresh /tmp directory, stopped by PID and removed afterwards (the
+// cgroup parent too, once its containers are gone).
 #pragma once
 
 #include <sys/types.h>

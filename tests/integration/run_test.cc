@@ -40,7 +40,7 @@ class RunTest : public ::testing::Test {
     for (absl::string_view id : absl::StrSplit(ids.out, '\n', absl::SkipEmpty())) {
       Ctl({"rm", "-f", std::string(id)});
     }
-    if (berthd_ != nullptr) berthd_->Stop();
+    berthd_.reset();  // also removes the cgroup parent its containers shared
   }
 
   void StartBerthd() {

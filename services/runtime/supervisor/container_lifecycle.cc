@@ -174,6 +174,7 @@ absl::Status ContainerSupervisor::CreateTask(const std::string& ns, const Contai
   std::lock_guard lock(slot.mu);
   slot.shim = shim_client;
   slot.task_ready = true;
+  slot.oom_published = false;
   slot.task_generation++;
   slot.changed.notify_all();
   return absl::OkStatus();
@@ -237,6 +238,12 @@ void ContainerSupervisor::OnShimEvent(const std::string& id, const shim::v1::Shi
   } else if (event.has_oom()) {
     absl::StatusOr<std::string> ns = NamespaceOf(id);
     if (!ns.ok()) return;
+    std::shared_ptr<Slot> slot = SlotOf(id);
+    {
+      std::lock_guard lock(slot->mu);
+      if (slot->oom_published) return;
+      slot->oom_published = true;
+    }
     absl::StatusOr<ContainerRecord> record = store_->Get(*ns, id);
     if (record.ok()) Publish(*ns, *record, "oom");
   }
@@ -258,9 +265,14 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
   std::shared_ptr<Slot> slot = SlotOf(id);
   absl::Duration ran = absl::ZeroDuration();
   std::shared_ptr<shim::ShimClient> exited_shim;
+  bool report_oom = false;
   {
     std::lock_guard lock(slot->mu);
     if (!slot->task_ready) return;  // already settled
+    // The OOM kill may be known only from the exit (its event can come after, or not at
+    // all once the cgroup is gone): Docker's `oom` precedes `die` either way.
+    report_oom = exit.oom_killed && !slot->oom_published;
+    if (report_oom) slot->oom_published = true;
     slot->task_ready = false;
     exited_shim = std::move(slot->shim);
     slot->shim = nullptr;
@@ -288,7 +300,7 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
   });
   // The task goes on a thread of its own: tearing down calls the shim, and this may run
   // on the monitor's thread, which must keep serving the other shims.
-  std::thread([this, ns = *ns, id, slot, record, ran, exited_shim]() mutable {
+  std::thread([this, ns = *ns, id, slot, record, ran, exited_shim, report_oom]() mutable {
     std::unique_lock op(slot->op_mu, std::try_to_lock);
     if (exited_shim != nullptr) {
       EndShim(id, std::move(exited_shim));
@@ -297,6 +309,7 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
       slot->changed.notify_all();
     }
     if (!record.ok()) return;
+    if (report_oom) Publish(ns, *record, "oom");
     Publish(ns, *record, "die", {{"exitCode", std::to_string(record->state.exit_code)}});
     const v1::ContainerSpec spec = SpecOf(*record);
     if (spec.auto_remove()) {

@@ -36,6 +36,17 @@ absl::Status ContainerSupervisor::Restore() {
                             status == ContainerStatus::kPaused ||
                             status == ContainerStatus::kRestarting;
       if (!had_task) {
+        // A shim left from a start that berthd did not see through (it died between the
+        // shim's Create and Start): its init never ran; end it and what it mounted.
+        if (std::filesystem::exists(shim::ShimSocketPath(TaskDir(record.id)))) {
+          shim::ShimClient leftover(shim::ShimSocketPath(TaskDir(record.id)));
+          shim::v1::ShutdownRequest shutdown;
+          shutdown.set_id(record.id);
+          shutdown.set_now(true);
+          leftover.Call("Shutdown", shutdown, nullptr, absl::Seconds(5)).IgnoreError();
+          std::filesystem::remove(shim::ShimSocketPath(TaskDir(record.id)));
+          oci::UnmountAll(TaskDir(record.id) + "/rootfs").IgnoreError();
+        }
         if (status == ContainerStatus::kExited &&
             ShouldRestart(record.restart_policy, record.state, RestartMoment::kDaemonStarted)) {
           ScheduleRestart(ns, record.id, absl::ZeroDuration());

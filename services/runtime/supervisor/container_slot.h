@@ -37,9 +37,10 @@ struct ContainerSupervisor::Slot {
   int task_generation = 0;                 // bumped when a task is created
   int exit_generation = 0;                 // bumped when the init exits
   ExitInfo last_exit;
-  int pending_attach = 0;  // attaches to the init waiting for its task
-  int start_failures = 0;  // bumped when a start fails: waiting attaches give up
-  int ending_shims = 0;    // shims of exited tasks still being deleted and shut down
+  int pending_attach = 0;      // attaches to the init waiting for its task
+  int start_failures = 0;      // bumped when a start fails: waiting attaches give up
+  int ending_shims = 0;        // shims of exited tasks still being deleted and shut down
+  bool oom_published = false;  // an `oom` event went out for the current task
   bool removed = false;
   bool tearing_down = false;
   absl::Time started_at = absl::InfinitePast();
