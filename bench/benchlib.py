@@ -46,6 +46,44 @@ def spawn(name, cmd, logs, expect_code=0):
     return elapsed
 
 
+class DaemonProcess:
+    """A daemon a bench starts and stops by PID. Subclasses set name, dir, sock, log and
+    pidfile and give daemon_command() and ready_command() (exits 0 once it serves)."""
+
+    proc = None
+
+    def start(self):
+        os.makedirs(self.dir, exist_ok=True)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(self.daemon_command(), stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=log)
+        with open(self.pidfile, "w") as f:
+            f.write(f"{self.proc.pid}\n")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RunFailed(f"{self.name} daemon exited with {self.proc.returncode}; "
+                                f"see {self.log}:\n{tail(self.log)}")
+            if os.path.exists(self.sock) and subprocess.run(
+                    self.ready_command(), stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL).returncode == 0:
+                return
+            time.sleep(0.05)
+        raise RunFailed(f"{self.name} daemon not ready after 30 s:\n{tail(self.log)}")
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        os.unlink(self.pidfile)
+
+
 def percentile(sorted_values, p):
     """Nearest-rank percentile: the smallest sample with at least p% at or below it."""
     rank = max(1, math.ceil(p / 100 * len(sorted_values)))

@@ -97,7 +97,7 @@ def processes():
             yield int(entry), [a.decode(errors="replace") for a in argv]
 
 
-class Engine:
+class Engine(benchlib.DaemonProcess):
     """One daemon, started once for the whole bench."""
 
     def __init__(self, name, work):
@@ -111,37 +111,6 @@ class Engine:
         self.pidfile = os.path.join(work, f"{name}.pid")
         self.proc = None
         os.makedirs(self.logs, exist_ok=True)
-
-    def start(self):
-        os.makedirs(self.dir, exist_ok=True)
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self.daemon_command(), stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log)
-        with open(self.pidfile, "w") as f:
-            f.write(f"{self.proc.pid}\n")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RunFailed(f"{self.name} daemon exited with {self.proc.returncode}; "
-                                f"see {self.log}:\n{tail(self.log)}")
-            if os.path.exists(self.sock) and subprocess.run(
-                    self.ready_command(), stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL).returncode == 0:
-                return
-            time.sleep(0.05)
-        raise RunFailed(f"{self.name} daemon not ready after 30 s:\n{tail(self.log)}")
-
-    def stop(self):
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
-        os.unlink(self.pidfile)
 
     def run(self, cmd, expect_code=0):
         """Times cmd; returns (ns, its stdout)."""

@@ -24,14 +24,14 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
 from benchlib import first_line, host_facts, tail, time_stats  # noqa: E402
 
 CTR_NAMESPACE = "bench"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-class BenchFailed(Exception):
-    pass
+BenchFailed = benchlib.RunFailed
 
 
 def cpu_ms(pid):
@@ -41,7 +41,7 @@ def cpu_ms(pid):
     return (int(fields[11]) + int(fields[12])) * 1000 / CLK_TCK
 
 
-class Engine:
+class Engine(benchlib.DaemonProcess):
     """One daemon, started fresh for each pull and wiped after it."""
 
     def __init__(self, name, tmpfs):
@@ -53,37 +53,6 @@ class Engine:
         self.log = os.path.join(tmpfs, f"{name}.log")
         self.pidfile = os.path.join(tmpfs, f"{name}.pid")
         self.proc = None
-
-    def start(self):
-        os.makedirs(self.dir, exist_ok=True)
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self.daemon_command(), stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log)
-        with open(self.pidfile, "w") as f:
-            f.write(f"{self.proc.pid}\n")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchFailed(f"{self.name} daemon exited with {self.proc.returncode}; "
-                                  f"see {self.log}:\n{tail(self.log)}")
-            if os.path.exists(self.sock) and subprocess.run(
-                    self.ready_command(), stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL).returncode == 0:
-                return
-            time.sleep(0.05)
-        raise BenchFailed(f"{self.name} daemon not ready after 30 s:\n{tail(self.log)}")
-
-    def stop(self):
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
-        os.unlink(self.pidfile)
 
     def wipe(self):
         """Root and state gone; refuses if anything under them is still mounted."""
