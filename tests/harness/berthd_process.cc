@@ -51,8 +51,7 @@ absl::StatusOr<std::unique_ptr<BerthdProcess>> BerthdProcess::Start(const TestDi
   p->log_path_ = base + ".log";
   // Named for the test dir, so a berthd started again over the same dir (live restore)
   // puts its containers where the first one did, and the last one removes it.
-  p->cgroup_parent_ =
-      std::filesystem::path(dir.path()).filename().string() + "-" + options.name;
+  p->cgroup_parent_ = std::filesystem::path(dir.path()).filename().string() + "-" + options.name;
   std::filesystem::create_directories(base);
 
   nlohmann::json config = {{"cgroup-parent", p->cgroup_parent_}};
