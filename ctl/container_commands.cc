@@ -26,6 +26,7 @@ void AddShared(CLI::App& parent, CommandRunner& run) {
   AddTopCommand(parent, run);
   AddAttachCommand(parent, run);
   AddStatsCommand(parent, run);
+  AddUpdateCommand(parent, run);
 }
 
 }  // namespace

@@ -69,6 +69,8 @@ types::v1::MountPropagation PropagationOf(absl::string_view option) {
   return types::v1::MOUNT_PROPAGATION_UNSPECIFIED;
 }
 
+}  // namespace
+
 absl::Status SetResources(const ContainerFlags& f, runtime::v1::Resources& r) {
   if (!f.memory.empty()) {
     BERTH_ASSIGN_OR_RETURN(int64_t memory, SizeFlag(f.memory, "-m, --memory"));
@@ -113,6 +115,8 @@ absl::Status SetResources(const ContainerFlags& f, runtime::v1::Resources& r) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 absl::Status SetHealthcheck(const ContainerFlags& f, ContainerSpec& spec) {
   const bool any = !f.health_cmd.empty() || !f.health_interval.empty() ||

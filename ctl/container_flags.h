@@ -39,6 +39,10 @@ struct ContainerFlags {
 // and its command (Docker stops parsing flags at the first positional argument).
 void AddContainerFlags(CLI::App& cmd, ContainerFlags& flags);
 
+// The resource flags (-m, --memory-swap, --cpus, --cpu-shares, --pids-limit…) given, into
+// `r`; `docker update` takes the same ones.
+absl::Status SetResources(const ContainerFlags& flags, runtime::v1::Resources& r);
+
 // Reads a file for --env-file; replaceable in tests.
 using FileReader = std::function<absl::StatusOr<std::string>(const std::string& path)>;
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);

@@ -21,6 +21,7 @@
 #include "common/status_macros.h"
 #include "common/version.h"
 #include "shim/oci/container_process.h"
+#include "shim/oci/spec_cgroup.h"
 
 namespace berth::shim {
 namespace {
@@ -197,10 +198,8 @@ void ShimTask::Register(RpcServer& server) {
                      [this](const auto& r) { return Stats(r); }));
   unary("Pids",
         UnaryMethod<v1::PidsRequest, v1::PidsResponse>([this](const auto& r) { return Pids(r); }));
-  unary("Update", UnaryMethod<v1::UpdateTaskRequest, Empty>([](const auto&) {
-          return absl::StatusOr<Empty>(
-              absl::UnimplementedError("updating a running container's limits"));
-        }));
+  unary("Update",
+        UnaryMethod<v1::UpdateTaskRequest, Empty>([this](const auto& r) { return Update(r); }));
   server.Register("Shutdown",
                   DeferredMethod<v1::ShutdownRequest>([this](const auto& r, Reply reply) {
                     auto result = Shutdown(r);
@@ -570,6 +569,19 @@ absl::StatusOr<v1::PidsResponse> ShimTask::Pids(const v1::PidsRequest& request) 
     }
   }
   return response;
+}
+
+absl::StatusOr<google::protobuf::Empty> ShimTask::Update(const v1::UpdateTaskRequest& request) {
+  BERTH_RETURN_IF_ERROR(CheckId(request.id()));
+  BERTH_RETURN_IF_ERROR(RequireInit().status());
+  // Checked as the resources of a minimal spec, by the same parser as config.json.
+  BERTH_ASSIGN_OR_RETURN(
+      oci::Spec limits,
+      oci::ParseSpec(absl::StrCat(R"({"ociVersion":"1.2.0","root":{"path":"rootfs"},)",
+                                  R"("process":{"args":["true"],"cwd":"/"},"linux":{"resources":)",
+                                  request.resources(), "}}")));
+  BERTH_RETURN_IF_ERROR(cgroup_->Apply(oci::CgroupResourcesFromSpec(limits.linux_config)));
+  return google::protobuf::Empty();
 }
 
 absl::StatusOr<google::protobuf::Empty> ShimTask::Shutdown(const v1::ShutdownRequest& request) {

@@ -50,6 +50,7 @@ class ShimTask {
   absl::StatusOr<google::protobuf::Empty> CloseIO(const v1::CloseIORequest& request);
   absl::StatusOr<v1::StatsResponse> Stats(const v1::StatsRequest& request);
   absl::StatusOr<v1::PidsResponse> Pids(const v1::PidsRequest& request);
+  absl::StatusOr<google::protobuf::Empty> Update(const v1::UpdateTaskRequest& request);
   absl::StatusOr<google::protobuf::Empty> Shutdown(const v1::ShutdownRequest& request);
   void Wait(const v1::WaitRequest& request, Reply reply);
   void Subscribe(const v1::SubscribeRequest& request, Reply reply);

@@ -248,6 +248,25 @@ TEST_F(RunTest, HealthChecksTurnHealthyThenUnhealthy) {
   EXPECT_EQ(health["Log"].back()["ExitCode"], 1);
 }
 
+TEST_F(RunTest, UpdateChangesLimitsLiveAndTheRestartPolicy) {
+  ASSERT_EQ(Ctl({"run", "-d", "--name", "tuned", "busybox", "sleep", "1000"}).exit_code, 0);
+  RunResult update =
+      Ctl({"update", "-m", "64m", "--pids-limit", "10", "--restart", "on-failure:2", "tuned"});
+  ASSERT_EQ(update.exit_code, 0) << update.err;
+  EXPECT_EQ(update.out, "tuned\n");
+  nlohmann::json host = Inspect("tuned")["HostConfig"];
+  EXPECT_EQ(host["Memory"], 64 << 20);
+  EXPECT_EQ(host["PidsLimit"], 10);
+  EXPECT_EQ(host["RestartPolicy"]["Name"], "on-failure");
+  EXPECT_EQ(host["RestartPolicy"]["MaximumRetryCount"], 2);
+  // Applied to the running container: an 11th process cannot start.
+  RunResult fork_bomb = Ctl({"exec", "tuned", "sh", "-c",
+                             "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 5 & done; wait"});
+  EXPECT_NE(fork_bomb.exit_code, 0);
+  EXPECT_THAT(fork_bomb.err + fork_bomb.out, HasSubstr("fork"));
+  EXPECT_EQ(Ctl({"update", "--cpus", "abc", "tuned"}).exit_code, 125);
+}
+
 TEST_F(RunTest, AnImageInUseIsNotRemovedWithoutForce) {
   ASSERT_EQ(Ctl({"create", "--name", "user", "busybox", "true"}).exit_code, 0);
   RunResult refused = Ctl({"rmi", "busybox"});

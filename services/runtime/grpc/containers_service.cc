@@ -120,32 +120,7 @@ grpc::Status ContainersService::Update(grpc::ServerContext* context,
   return rpc::ToGrpcStatus([&]() -> absl::Status {
     BERTH_ASSIGN_OR_RETURN(std::string ns, rpc::NamespaceOf(*context));
     BERTH_RETURN_IF_ERROR(Require(request->id(), "id"));
-    BERTH_ASSIGN_OR_RETURN(ContainerRecord record, store_->Resolve(ns, request->id()));
-    for (const std::string& path : request->update_mask().paths()) {
-      if (absl::StartsWith(path, "resources")) {
-        return absl::UnimplementedError("changing the resources of a container");
-      }
-    }
-    return store_
-        ->Update(ns, record.id,
-                 [&](ContainerRecord& r) {
-                   switch (request->restart_policy()) {
-                     case v1::RESTART_POLICY_ALWAYS:
-                       r.restart_policy = {RestartPolicyName::kAlways, 0};
-                       break;
-                     case v1::RESTART_POLICY_ON_FAILURE:
-                       r.restart_policy = {RestartPolicyName::kOnFailure,
-                                           request->restart_max_retries()};
-                       break;
-                     case v1::RESTART_POLICY_UNLESS_STOPPED:
-                       r.restart_policy = {RestartPolicyName::kUnlessStopped, 0};
-                       break;
-                     default:
-                       r.restart_policy = {RestartPolicyName::kNo, 0};
-                   }
-                   return absl::OkStatus();
-                 })
-        .status();
+    return supervisor_->Update(ns, *request);
   }());
 }
 

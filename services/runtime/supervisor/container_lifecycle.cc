@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -11,9 +13,12 @@
 #include "common/start_failure.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
+#include "nlohmann/json.hpp"
 #include "services/runtime/core/restart_rules.h"
+#include "services/runtime/core/spec_resources.h"
 #include "services/runtime/supervisor/container_slot.h"
 #include "services/runtime/supervisor/container_supervisor.h"
+#include "services/runtime/supervisor/spec_options.h"
 #include "shim/oci/rootfs_mounts.h"
 
 namespace berth::runtime {
@@ -593,6 +598,88 @@ absl::Status ContainerSupervisor::DeleteLocked(const std::string& ns, const Cont
   }
   Publish(ns, record, "destroy");
   DropSlot(record.id);
+  return absl::OkStatus();
+}
+
+absl::Status ContainerSupervisor::Update(const std::string& ns,
+                                         const v1::UpdateContainerRequest& request) {
+  BERTH_ASSIGN_OR_RETURN(ContainerRecord record, store_->Resolve(ns, request.id()));
+  std::shared_ptr<Slot> slot = SlotOf(record.id);
+  std::lock_guard op(slot->op_mu);
+  BERTH_ASSIGN_OR_RETURN(record, store_->Get(ns, record.id));
+  v1::ContainerSpec spec = SpecOf(record);
+  const std::set<std::string> paths(request.update_mask().paths().begin(),
+                                    request.update_mask().paths().end());
+  auto wanted = [&](const std::string& path, bool given) {
+    return paths.empty() ? given : paths.contains(path);
+  };
+  const v1::Resources& in = request.resources();
+  v1::Resources& out = *spec.mutable_resources();
+  bool resources_changed = false;
+  auto take = [&](const std::string& field, auto given_value, auto set) {
+    if (!wanted("resources." + field, given_value != decltype(given_value){})) return;
+    set(given_value);
+    resources_changed = true;
+  };
+  take("memory_bytes", in.memory_bytes(), [&](int64_t v) { out.set_memory_bytes(v); });
+  take("memory_swap_bytes", in.memory_swap_bytes(),
+       [&](int64_t v) { out.set_memory_swap_bytes(v); });
+  take("memory_reservation_bytes", in.memory_reservation_bytes(),
+       [&](int64_t v) { out.set_memory_reservation_bytes(v); });
+  take("nano_cpus", in.nano_cpus(), [&](int64_t v) { out.set_nano_cpus(v); });
+  take("cpu_shares", in.cpu_shares(), [&](int64_t v) { out.set_cpu_shares(v); });
+  take("cpu_period_us", in.cpu_period_us(), [&](int64_t v) { out.set_cpu_period_us(v); });
+  take("cpu_quota_us", in.cpu_quota_us(), [&](int64_t v) { out.set_cpu_quota_us(v); });
+  take("cpuset_cpus", in.cpuset_cpus(), [&](const std::string& v) { out.set_cpuset_cpus(v); });
+  take("cpuset_mems", in.cpuset_mems(), [&](const std::string& v) { out.set_cpuset_mems(v); });
+  take("pids_limit", in.pids_limit(), [&](int64_t v) { out.set_pids_limit(v); });
+  take("blkio_weight", in.blkio_weight(), [&](uint32_t v) { out.set_blkio_weight(v); });
+  for (const std::string& path : paths) {
+    if (absl::StartsWith(path, "resources.") && !resources_changed) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot update \"", path, "\""));
+    }
+  }
+  std::optional<RestartPolicy> policy;
+  if (wanted("restart_policy", request.restart_policy() != v1::RESTART_POLICY_UNSPECIFIED)) {
+    v1::ContainerSpec with_policy;
+    with_policy.set_restart_policy(request.restart_policy());
+    with_policy.set_restart_max_retries(request.restart_max_retries());
+    spec.set_restart_policy(request.restart_policy());
+    spec.set_restart_max_retries(request.restart_max_retries());
+    policy = PolicyFromSpec(with_policy);
+    BERTH_RETURN_IF_ERROR(ValidateRestartPolicy(*policy));
+    if (spec.auto_remove() && policy->name != RestartPolicyName::kNo) {
+      return absl::InvalidArgumentError("Conflicting options: --restart and --rm");
+    }
+  }
+  if (resources_changed) {
+    // Docker's rules (swap twice the memory, --cpus as a quota) as at create.
+    oci::Resources limits;
+    BERTH_RETURN_IF_ERROR(ApplyResourceLimits(OptionsFromSpec(spec).resources, limits));
+    std::shared_ptr<shim::ShimClient> shim;
+    {
+      std::lock_guard lock(slot->mu);
+      if (slot->task_ready) shim = slot->shim;
+    }
+    if (shim != nullptr) {
+      oci::Spec carrier;
+      carrier.linux_config.resources = limits;
+      auto json = nlohmann::json::parse(oci::SerializeSpec(carrier), nullptr, false);
+      if (json.is_discarded() || !json.contains("linux") || !json["linux"].contains("resources")) {
+        return absl::InternalError("cannot encode the new limits");
+      }
+      shim::v1::UpdateTaskRequest update;
+      update.set_id(record.id);
+      update.set_resources(json["linux"]["resources"].dump());
+      BERTH_RETURN_IF_ERROR(shim->Call("Update", update, nullptr));
+    }
+  }
+  BERTH_ASSIGN_OR_RETURN(record, store_->Update(ns, record.id, [&](ContainerRecord& r) {
+    r.spec = spec.SerializeAsString();
+    if (policy.has_value()) r.restart_policy = *policy;
+    return absl::OkStatus();
+  }));
+  Publish(ns, record, "update");
   return absl::OkStatus();
 }
 

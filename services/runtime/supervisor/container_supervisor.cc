@@ -27,25 +27,6 @@ absl::Status MakeDir(const std::string& path) {
   return absl::OkStatus();
 }
 
-RestartPolicy PolicyFromSpec(const v1::ContainerSpec& spec) {
-  RestartPolicy policy;
-  switch (spec.restart_policy()) {
-    case v1::RESTART_POLICY_ALWAYS:
-      policy.name = RestartPolicyName::kAlways;
-      break;
-    case v1::RESTART_POLICY_ON_FAILURE:
-      policy.name = RestartPolicyName::kOnFailure;
-      policy.max_retries = spec.restart_max_retries();
-      break;
-    case v1::RESTART_POLICY_UNLESS_STOPPED:
-      policy.name = RestartPolicyName::kUnlessStopped;
-      break;
-    default:
-      break;
-  }
-  return policy;
-}
-
 // The spec as stored and shown: the image's defaults merged in where the user gave none.
 v1::ContainerSpec MergeImageDefaults(v1::ContainerSpec spec, const ImageRuntimeConfig& image) {
   if (!spec.has_entrypoint()) {

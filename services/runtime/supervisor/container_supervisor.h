@@ -90,6 +90,9 @@ class ContainerSupervisor {
                                 const std::function<bool()>& cancelled = nullptr);
   absl::Status Delete(const std::string& ns, const std::string& ref, bool force);
   absl::Status Rename(const std::string& ns, const std::string& ref, const std::string& new_name);
+  // `docker update`: resources (applied live to a running container's cgroup) and the
+  // restart policy, by the request's field mask (empty: every field given non-zero).
+  absl::Status Update(const std::string& ns, const v1::UpdateContainerRequest& request);
 
   // The spec a record was created from (its opaque bytes parsed).
   static v1::ContainerSpec SpecOf(const ContainerRecord& record);

@@ -104,6 +104,25 @@ ContainerOptions OptionsFromSpec(const v1::ContainerSpec& spec) {
   return options;
 }
 
+RestartPolicy PolicyFromSpec(const v1::ContainerSpec& spec) {
+  RestartPolicy policy;
+  switch (spec.restart_policy()) {
+    case v1::RESTART_POLICY_ALWAYS:
+      policy.name = RestartPolicyName::kAlways;
+      break;
+    case v1::RESTART_POLICY_ON_FAILURE:
+      policy.name = RestartPolicyName::kOnFailure;
+      policy.max_retries = spec.restart_max_retries();
+      break;
+    case v1::RESTART_POLICY_UNLESS_STOPPED:
+      policy.name = RestartPolicyName::kUnlessStopped;
+      break;
+    default:
+      break;
+  }
+  return policy;
+}
+
 ImageRuntimeConfig ImageConfigFromProto(const images::v1::ImageConfig& config) {
   ImageRuntimeConfig out;
   out.user = config.user();

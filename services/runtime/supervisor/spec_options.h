@@ -5,10 +5,12 @@
 #include "berth/images/v1/images.pb.h"
 #include "berth/runtime/v1/containers.pb.h"
 #include "services/runtime/core/container_options.h"
+#include "services/runtime/core/container_record.h"
 
 namespace berth::runtime {
 
 ContainerOptions OptionsFromSpec(const v1::ContainerSpec& spec);
 ImageRuntimeConfig ImageConfigFromProto(const images::v1::ImageConfig& config);
+RestartPolicy PolicyFromSpec(const v1::ContainerSpec& spec);
 
 }  // namespace berth::runtime
