@@ -21,20 +21,9 @@ constexpr char kExitFile[] = "init.exit";
 }  // namespace
 
 absl::Status RecordExit(const std::string& state_dir, const RecordedExit& exit) {
-  const std::string path = absl::StrCat(state_dir, "/", kExitFile);
-  const std::string temporary = path + ".tmp";
   const std::string text = absl::StrCat(exit.exit_status, " ", absl::ToUnixNanos(exit.exited_at),
                                         " ", exit.oom_killed ? 1 : 0, "\n");
-  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) return absl::ErrnoToStatus(errno, absl::StrCat("open ", temporary));
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-      ::fsync(fd.get()) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("write ", temporary));
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("rename to ", path));
-  }
-  return absl::OkStatus();
+  return WriteFileAtomically(absl::StrCat(state_dir, "/", kExitFile), text, 0600, /*sync=*/true);
 }
 
 absl::StatusOr<RecordedExit> ReadRecordedExit(const std::string& state_dir) {

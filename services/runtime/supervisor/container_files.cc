@@ -64,20 +64,6 @@ std::string ResolvConfText(absl::string_view host_resolv_conf, const std::vector
   return text;
 }
 
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view text, int mode) {
-  const std::string temporary = path + ".tmp";
-  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-  if (!fd) return absl::ErrnoToStatus(errno, absl::StrCat("open ", temporary));
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("write ", temporary));
-  }
-  ::fchmod(fd.get(), static_cast<mode_t>(mode));
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("rename to ", path));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<NameFiles> WriteNameFiles(const std::string& dir, absl::string_view hostname,
                                          const std::vector<std::string>& extra_hosts,
                                          const std::vector<std::string>& dns,

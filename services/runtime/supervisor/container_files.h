@@ -36,7 +36,4 @@ absl::StatusOr<NameFiles> WriteNameFiles(const std::string& dir, absl::string_vi
                                          const std::vector<std::string>& dns_search,
                                          const std::vector<std::string>& dns_options);
 
-// Writes `text` to `path` (mode `mode`) through a temporary file and a rename.
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view text, int mode);
-
 }  // namespace berth::runtime
