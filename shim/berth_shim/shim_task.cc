@@ -22,17 +22,12 @@
 #include "common/version.h"
 #include "shim/oci/container_process.h"
 #include "shim/oci/spec_cgroup.h"
+#include "shim/protocol/proto_time.h"
 
 namespace berth::shim {
 namespace {
 
 constexpr char kFifoFile[] = "exec.fifo";
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  const int64_t nanos = absl::ToUnixNanos(time);
-  out->set_seconds(nanos / 1000000000);
-  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
-}
 
 // A new process' stdio before launch: the shim's ends, the child's ends, and with a
 // terminal the socket pair its pty master arrives on (runc's console socket protocol).
@@ -463,7 +458,7 @@ absl::StatusOr<v1::DeleteResponse> ShimTask::Delete(const v1::DeleteRequest& req
     }
     response.set_pid(static_cast<uint32_t>(process->pid()));
     response.set_exit_status(process->exit_status());
-    SetTimestamp(process->exited_at(), response.mutable_exited_at());
+    ToProtoTime(process->exited_at(), response.mutable_exited_at());
     execs_.erase(request.exec_id());
     return response;
   }
@@ -484,7 +479,7 @@ absl::StatusOr<v1::DeleteResponse> ShimTask::Delete(const v1::DeleteRequest& req
   if (log_.has_value()) log_->Flush().IgnoreError();
   response.set_pid(static_cast<uint32_t>(process->pid()));
   response.set_exit_status(process->exit_status());
-  SetTimestamp(process->exited_at(), response.mutable_exited_at());
+  ToProtoTime(process->exited_at(), response.mutable_exited_at());
   return response;
 }
 
@@ -552,7 +547,7 @@ absl::StatusOr<v1::StatsResponse> ShimTask::Stats(const v1::StatsRequest& reques
   v1::StatsResponse response;
   types::v1::ContainerMetrics* metrics = response.mutable_metrics();
   metrics->set_container_id(id_);
-  SetTimestamp(absl::Now(), metrics->mutable_read_at());
+  ToProtoTime(absl::Now(), metrics->mutable_read_at());
   ToProto(stats, *metrics);
   return response;
 }
@@ -641,7 +636,7 @@ void ShimTask::ReapChildren() {
       exit->set_exec_id(exec_id);
       exit->set_pid(static_cast<uint32_t>(pid));
       exit->set_exit_status(exec->exit_status());
-      SetTimestamp(exec->exited_at(), exit->mutable_exited_at());
+      ToProtoTime(exec->exited_at(), exit->mutable_exited_at());
       Publish(event);
     }
   }
@@ -665,13 +660,13 @@ void ShimTask::OnInitExit(int wait_status) {
   exit->set_id(id_);
   exit->set_pid(static_cast<uint32_t>(init_->pid()));
   exit->set_exit_status(init_->exit_status());
-  SetTimestamp(init_->exited_at(), exit->mutable_exited_at());
+  ToProtoTime(init_->exited_at(), exit->mutable_exited_at());
   exit->set_oom_killed(oom);
   Publish(event);
 }
 
 void ShimTask::Publish(v1::ShimEvent& event) {
-  SetTimestamp(absl::Now(), event.mutable_time());
+  ToProtoTime(absl::Now(), event.mutable_time());
   for (auto it = subscribers_.begin(); it != subscribers_.end();) {
     if (it->Stream(event)) {
       ++it;

@@ -13,17 +13,12 @@
 #include "google/protobuf/util/time_util.h"
 #include "shim/oci/container_process.h"
 #include "shim/protocol/frame.h"
+#include "shim/protocol/proto_time.h"
 
 namespace berth::shim {
 namespace {
 
 absl::Status Errno(absl::string_view what) { return absl::ErrnoToStatus(errno, what); }
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  const int64_t nanos = absl::ToUnixNanos(time);
-  out->set_seconds(nanos / 1000000000);
-  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
-}
 
 }  // namespace
 
@@ -146,7 +141,7 @@ void TaskProcess::SetExit(uint32_t exit_status, absl::Time exited_at, bool oom_k
   }
   v1::WaitResponse done;
   done.set_exit_status(exit_status_);
-  SetTimestamp(exited_at_, done.mutable_exited_at());
+  ToProtoTime(exited_at_, done.mutable_exited_at());
   for (Reply& waiter : waiters_) waiter.Ok(done);
   waiters_.clear();
   for (Attached& attached : attached_) attached.reply.Ok(google::protobuf::Empty());
@@ -161,7 +156,7 @@ void TaskProcess::FillState(v1::StateResponse& state) const {
   state.set_terminal(terminal_);
   state.set_exit_status(exit_status_);
   if (status_ == v1::TASK_STATUS_STOPPED && pid_ != 0) {
-    SetTimestamp(exited_at_, state.mutable_exited_at());
+    ToProtoTime(exited_at_, state.mutable_exited_at());
   }
   state.set_oom_killed(oom_killed_);
 }
@@ -170,7 +165,7 @@ void TaskProcess::AddWaiter(Reply reply) {
   if (exited()) {
     v1::WaitResponse done;
     done.set_exit_status(exit_status_);
-    SetTimestamp(exited_at_, done.mutable_exited_at());
+    ToProtoTime(exited_at_, done.mutable_exited_at());
     reply.Ok(done);
     return;
   }

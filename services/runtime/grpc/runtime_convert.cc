@@ -1,6 +1,7 @@
 #include "services/runtime/grpc/runtime_convert.h"
 
 #include "absl/strings/str_join.h"
+#include "shim/protocol/proto_time.h"
 
 namespace berth::runtime {
 namespace {
@@ -17,17 +18,9 @@ constexpr EventTypeName kEventTypes[] = {
 
 }  // namespace
 
-void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
-  if (time == absl::InfinitePast()) return;
-  const int64_t nanos = absl::ToUnixNanos(time);
-  out->set_seconds(nanos / 1000000000);
-  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
-}
+void ToProto(absl::Time time, google::protobuf::Timestamp* out) { shim::ToProtoTime(time, out); }
 
-absl::Time FromProto(const google::protobuf::Timestamp& time) {
-  if (time.seconds() == 0 && time.nanos() == 0) return absl::InfinitePast();
-  return absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
-}
+absl::Time FromProto(const google::protobuf::Timestamp& time) { return shim::FromProtoTime(time); }
 
 v1::ContainerStatus ToProto(ContainerStatus status) {
   switch (status) {

@@ -20,13 +20,10 @@
 #include "services/runtime/supervisor/container_supervisor.h"
 #include "services/runtime/supervisor/spec_options.h"
 #include "shim/oci/rootfs_mounts.h"
+#include "shim/protocol/proto_time.h"
 
 namespace berth::runtime {
 namespace {
-
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 int64_t ParseSize(const std::string& text) {
   if (text.empty()) return 0;
@@ -218,7 +215,7 @@ void ContainerSupervisor::EndShim(const std::string& id, std::shared_ptr<shim::S
 void ContainerSupervisor::OnShimEvent(const std::string& id, const shim::v1::ShimEvent& event) {
   if (event.has_exit()) {
     const shim::v1::TaskExit& exit = event.exit();
-    ExitInfo info{static_cast<int>(exit.exit_status()), FromProto(exit.exited_at()),
+    ExitInfo info{static_cast<int>(exit.exit_status()), shim::FromProtoTime(exit.exited_at()),
                   exit.oom_killed()};
     if (!exit.exec_id().empty()) {
       std::shared_ptr<Slot> slot = SlotOf(id);

@@ -9,16 +9,11 @@
 #include "services/runtime/supervisor/container_slot.h"
 #include "services/runtime/supervisor/container_supervisor.h"
 #include "shim/oci/rootfs_mounts.h"
+#include "shim/protocol/proto_time.h"
 #include "shim/protocol/recorded_exit.h"
 
 namespace berth::runtime {
-namespace {
-
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-}  // namespace
+namespace {}  // namespace
 
 absl::Status ContainerSupervisor::Restore() {
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> namespaces, store_->ListNamespaces());
@@ -70,8 +65,9 @@ absl::Status ContainerSupervisor::Restore() {
         // Asked again now that events are followed: an exit in between is not missed.
         state = shim->Call<shim::v1::StateResponse>("State", request, absl::Seconds(5));
         if (state.ok() && state->status() == shim::v1::TASK_STATUS_STOPPED) {
-          OnInitExit(record.id, ExitInfo{static_cast<int>(state->exit_status()),
-                                         FromProto(state->exited_at()), state->oom_killed()});
+          OnInitExit(record.id,
+                     ExitInfo{static_cast<int>(state->exit_status()),
+                              shim::FromProtoTime(state->exited_at()), state->oom_killed()});
         } else {
           StartHealthCheck(record, shim);
         }

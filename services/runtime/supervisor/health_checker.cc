@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "berth/shim/v1/shim.pb.h"
 #include "services/runtime/core/container_names.h"
+#include "shim/protocol/proto_time.h"
 
 namespace berth::runtime {
 namespace {
@@ -16,12 +17,6 @@ constexpr int kLogLength = 5;
 absl::Duration Or(const google::protobuf::Duration& d, absl::Duration fallback) {
   const absl::Duration given = absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
   return given > absl::ZeroDuration() ? given : fallback;
-}
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  const int64_t nanos = absl::ToUnixNanos(time);
-  out->set_seconds(nanos / 1000000000);
-  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
 }
 
 }  // namespace
@@ -155,7 +150,7 @@ void HealthChecker::Run(std::shared_ptr<Check> check) {
 v1::HealthcheckResult HealthChecker::Probe(Check& check) {
   v1::HealthcheckResult result;
   const absl::Time start = absl::Now();
-  SetTimestamp(start, result.mutable_start());
+  shim::ToProtoTime(start, result.mutable_start());
   const absl::Duration timeout = Or(check.config.timeout(), absl::Seconds(30));
   const std::string exec_id = absl::StrCat("health-", NewContainerId().substr(0, 16));
   oci::Process process = check.process;
@@ -165,7 +160,7 @@ v1::HealthcheckResult HealthChecker::Probe(Check& check) {
   auto fail = [&](const std::string& message) {
     result.set_exit_code(-1);
     result.set_output(message.substr(0, kMaxOutput));
-    SetTimestamp(absl::Now(), result.mutable_end());
+    shim::ToProtoTime(absl::Now(), result.mutable_end());
     return result;
   };
   shim::v1::ExecProcessRequest exec;
@@ -225,7 +220,7 @@ v1::HealthcheckResult HealthChecker::Probe(Check& check) {
   if (!waited.ok()) return fail(std::string(waited.status().message()));
   result.set_exit_code(static_cast<int32_t>(waited->exit_status()));
   result.set_output(text.substr(0, kMaxOutput));
-  SetTimestamp(absl::Now(), result.mutable_end());
+  shim::ToProtoTime(absl::Now(), result.mutable_end());
   return result;
 }
 
