@@ -13,7 +13,20 @@
 #include "shim/protocol/recorded_exit.h"
 
 namespace berth::runtime {
-namespace {}  // namespace
+namespace {
+
+// Ends a shim nobody follows (if one still serves in `task_dir`), processes and all, and
+// unmounts the rootfs it may have left.
+void EndLeftoverShim(const std::string& id, const std::string& task_dir) {
+  shim::ShimClient shim(shim::ShimSocketPath(task_dir));
+  shim::v1::ShutdownRequest shutdown;
+  shutdown.set_id(id);
+  shutdown.set_now(true);
+  shim.Call("Shutdown", shutdown, nullptr, absl::Seconds(5)).IgnoreError();
+  oci::UnmountAll(task_dir + "/rootfs").IgnoreError();
+}
+
+}  // namespace
 
 absl::Status ContainerSupervisor::Restore() {
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> namespaces, store_->ListNamespaces());
@@ -34,13 +47,8 @@ absl::Status ContainerSupervisor::Restore() {
         // A shim left from a start that berthd did not see through (it died between the
         // shim's Create and Start): its init never ran; end it and what it mounted.
         if (std::filesystem::exists(shim::ShimSocketPath(TaskDir(record.id)))) {
-          shim::ShimClient leftover(shim::ShimSocketPath(TaskDir(record.id)));
-          shim::v1::ShutdownRequest shutdown;
-          shutdown.set_id(record.id);
-          shutdown.set_now(true);
-          leftover.Call("Shutdown", shutdown, nullptr, absl::Seconds(5)).IgnoreError();
+          EndLeftoverShim(record.id, TaskDir(record.id));
           std::filesystem::remove(shim::ShimSocketPath(TaskDir(record.id)));
-          oci::UnmountAll(TaskDir(record.id) + "/rootfs").IgnoreError();
         }
         if (status == ContainerStatus::kExited &&
             ShouldRestart(record.restart_policy, record.state, RestartMoment::kDaemonStarted)) {
@@ -100,12 +108,7 @@ absl::Status ContainerSupervisor::CleanupOrphans(const std::map<std::string, std
     const std::string id = entry.path().filename();
     if (known.contains(id)) continue;
     const std::string task_dir = entry.path();
-    shim::ShimClient shim(shim::ShimSocketPath(task_dir));
-    shim::v1::ShutdownRequest shutdown;
-    shutdown.set_id(id);
-    shutdown.set_now(true);
-    shim.Call("Shutdown", shutdown, nullptr, absl::Seconds(5)).IgnoreError();
-    oci::UnmountAll(task_dir + "/rootfs").IgnoreError();
+    EndLeftoverShim(id, task_dir);
     if (auto ns = ReadFileText(task_dir + "/namespace"); ns.ok()) {
       // Later: the images service may not serve yet while the runtime starts.
       std::thread([this, ns = *ns, id] {
