@@ -280,7 +280,6 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
     slot->shim = nullptr;
     if (exited_shim != nullptr) slot->ending_shims++;
     slot->last_exit = exit;
-    slot->exit_generation++;
     if (slot->started_at != absl::InfinitePast()) ran = exit.exited_at - slot->started_at;
     for (auto& [exec_id, entry] : slot->execs) {
       if (entry->running) {
@@ -289,7 +288,6 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
         entry->exit = ExitInfo{137, exit.exited_at, false};
       }
     }
-    slot->changed.notify_all();
   }
   health_->Stop(id);
   absl::StatusOr<ContainerRecord> record = store_->Update(*ns, id, [&](ContainerRecord& r) {
@@ -300,6 +298,13 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
     r.state.finished_at = exit.exited_at;
     return absl::OkStatus();
   });
+  {
+    // Waiters (stop, restart, wait, attach) wake once the record says exited: a restart
+    // must not read "running" from it and skip its start.
+    std::lock_guard lock(slot->mu);
+    slot->exit_generation++;
+    slot->changed.notify_all();
+  }
   // The task goes on a thread of its own: tearing down calls the shim, and this may run
   // on the monitor's thread, which must keep serving the other shims.
   std::thread([this, ns = *ns, id, slot, record, ran, exited_shim, report_oom]() mutable {
@@ -415,7 +420,7 @@ absl::Status ContainerSupervisor::StopLocked(const std::string& ns, const Contai
   kill.set_signal(static_cast<uint32_t>(number));
   shim->Call("Kill", kill, nullptr).IgnoreError();
   Publish(ns, record, "kill", {{"signal", std::to_string(number)}});
-  auto exited = [&] { return slot.exit_generation != generation || !slot.task_ready; };
+  auto exited = [&] { return slot.exit_generation != generation; };
   {
     std::unique_lock lock(slot.mu);
     if (slot.changed.wait_for(lock, std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)),
