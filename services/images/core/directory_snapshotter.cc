@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
-#include "services/images/core/file_tree.h"
+#include "common/file_tree.h"
 
 namespace berth::images {
 namespace {
@@ -223,7 +223,7 @@ absl::StatusOr<SnapshotUsage> DirectorySnapshotter::Usage(const std::string& key
     BERTH_ASSIGN_OR_RETURN(UniqueFd dir, OpenDir(snapshots_fd(), absl::StrCat(record.id)));
     BERTH_ASSIGN_OR_RETURN(fs, OpenDir(dir.get(), "fs"));
   }
-  return TreeUsage(fs.get());  // a walk can be long: without the lock
+  return MeasureTree(fs.get());  // a walk can be long: without the lock
 }
 
 absl::StatusOr<std::vector<SnapshotInfo>> DirectorySnapshotter::List() {

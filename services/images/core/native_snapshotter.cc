@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
-#include "services/images/core/file_tree.h"
+#include "common/file_tree.h"
 
 namespace berth::images {
 namespace {

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/file_tree.h"
 
 namespace berth::images {
 
@@ -43,10 +44,8 @@ struct SnapshotInfo {
   absl::Time updated;
 };
 
-struct SnapshotUsage {
-  int64_t size_bytes = 0;  // allocated bytes (st_blocks * 512), each inode once
-  int64_t inodes = 0;      // distinct inodes, the snapshot's root directory included
-};
+// Allocated bytes and distinct inodes of a snapshot, its root directory included.
+using SnapshotUsage = TreeSize;
 
 class Snapshotter {
  public:

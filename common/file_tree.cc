@@ -1,4 +1,4 @@
-#include "services/images/core/file_tree.h"
+#include "common/file_tree.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,7 +17,7 @@
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
 
-namespace berth::images {
+namespace berth {
 namespace {
 
 absl::Status ErrnoError(absl::string_view what, absl::string_view name) {
@@ -245,7 +245,7 @@ class TreeCopier {
   std::map<std::pair<dev_t, ino_t>, std::string> links_;  // first copy of each hardlinked inode
 };
 
-absl::Status AddUsage(int dir_fd, std::set<std::pair<dev_t, ino_t>>& seen, SnapshotUsage& usage) {
+absl::Status AddUsage(int dir_fd, std::set<std::pair<dev_t, ino_t>>& seen, TreeSize& usage) {
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir_fd));
   for (const std::string& name : names) {
     struct stat st;
@@ -290,13 +290,13 @@ absl::Status RemoveTree(int dir_fd, const std::string& name) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<SnapshotUsage> TreeUsage(int dir_fd) {
+absl::StatusOr<TreeSize> MeasureTree(int dir_fd) {
   struct stat st;
   if (::fstat(dir_fd, &st) != 0) return ErrnoError("stat", ".");
-  SnapshotUsage usage{static_cast<int64_t>(st.st_blocks) * 512, 1};
+  TreeSize usage{static_cast<int64_t>(st.st_blocks) * 512, 1};
   std::set<std::pair<dev_t, ino_t>> seen = {{st.st_dev, st.st_ino}};
   BERTH_RETURN_IF_ERROR(AddUsage(dir_fd, seen, usage));
   return usage;
 }
 
-}  // namespace berth::images
+}  // namespace berth

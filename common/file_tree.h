@@ -2,13 +2,19 @@
 // never following a symlink: copying with every attribute, removing, measuring.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "services/images/core/snapshotter.h"
 
-namespace berth::images {
+namespace berth {
+
+// Size of a directory tree.
+struct TreeSize {
+  int64_t size_bytes = 0;  // allocated bytes (st_blocks * 512), each inode once
+  int64_t inodes = 0;      // distinct inodes, the root directory included
+};
 
 // Copies the contents of directory `src_fd` into the empty directory `dst_fd`, and the
 // source directory's own owner, mode, xattrs and times onto `dst_fd`. Keeps file types,
@@ -23,6 +29,6 @@ absl::Status RemoveTree(int dir_fd, const std::string& name);
 // Allocated bytes (st_blocks * 512, which is what du counts and sparse files do not inflate)
 // and distinct inodes of the tree at `dir_fd`, the directory itself included; hardlinks
 // count once.
-absl::StatusOr<SnapshotUsage> TreeUsage(int dir_fd);
+absl::StatusOr<TreeSize> MeasureTree(int dir_fd);
 
-}  // namespace berth::images
+}  // namespace berth
