@@ -1,7 +1,6 @@
 #include "services/images/core/metadata_store.h"
 
 #include <errno.h>
-#include <sys/random.h>
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -11,6 +10,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/random_hex.h"
 #include "common/status_macros.h"
 
 namespace berth::images {
@@ -146,13 +146,7 @@ absl::Status CheckLeaseResource(absl::string_view kind, absl::string_view key) {
 }
 
 absl::StatusOr<std::string> NewLeaseId() {
-  uint8_t bytes[12];
-  if (::getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes)) {
-    return absl::ErrnoToStatus(errno, "getrandom for a lease id");
-  }
-  return absl::StrCat(absl::ToUnixNanos(absl::Now()), "-",
-                      absl::BytesToHexString(
-                          absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes))));
+  return absl::StrCat(absl::ToUnixNanos(absl::Now()), "-", RandomHex(12));
 }
 
 absl::Status NotFoundIn(absl::string_view what, absl::string_view name, absl::string_view ns) {

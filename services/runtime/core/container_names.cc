@@ -2,9 +2,6 @@
 // lists: everyday adjectives, and surnames of people who shaped science and engineering.
 #include "services/runtime/core/container_names.h"
 
-#include <errno.h>
-#include <sys/random.h>
-
 #include <cstdlib>
 #include <iterator>
 #include <random>
@@ -12,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/random_hex.h"
 
 namespace berth::runtime {
 namespace {
@@ -211,27 +209,11 @@ std::string RandomName() {
   }
 }
 
-void FillRandom(uint8_t* bytes, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::getrandom(bytes, size, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      // Blocking getrandom of a few bytes fails only without the syscall (Linux < 3.17).
-      std::abort();
-    }
-    bytes += n;
-    size -= static_cast<size_t>(n);
-  }
-}
-
 }  // namespace
 
 std::string NewContainerId() {
   for (;;) {
-    uint8_t bytes[32];
-    FillRandom(bytes, sizeof(bytes));
-    std::string id = absl::BytesToHexString(
-        absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+    std::string id = RandomHex(32);
     bool all_digits = true;
     for (size_t i = 0; i < kShortIdLength; ++i)
       all_digits = all_digits && absl::ascii_isdigit(id[i]);

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/clean_path.h"
 #include "common/in_root.h"
 #include "common/status_macros.h"
 #include "services/runtime/core/spec_resources.h"
@@ -46,20 +47,6 @@ const std::vector<std::string>& DockerReadonlyPaths() {
   static const auto* paths = new std::vector<std::string>{"/proc/bus", "/proc/fs", "/proc/irq",
                                                           "/proc/sys", "/proc/sysrq-trigger"};
   return *paths;
-}
-
-// An absolute path with "//", "." and ".." resolved lexically (Go's filepath.Clean).
-std::string CleanPath(absl::string_view path) {
-  std::vector<absl::string_view> parts;
-  for (absl::string_view part : absl::StrSplit(path, '/', absl::SkipEmpty())) {
-    if (part == ".") continue;
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-      continue;
-    }
-    parts.push_back(part);
-  }
-  return absl::StrCat("/", absl::StrJoin(parts, "/"));
 }
 
 absl::string_view EnvKey(absl::string_view entry) { return entry.substr(0, entry.find('=')); }
@@ -115,7 +102,7 @@ absl::StatusOr<std::string> WorkingDir(const ImageRuntimeConfig& image,
     return absl::InvalidArgumentError(absl::StrCat(
         "the working directory '", dir, "' is invalid, it needs to be an absolute path"));
   }
-  return CleanPath(dir);
+  return CleanAbsolutePath(dir);
 }
 
 // Options of a --tmpfs mount: noexec,nosuid,nodev unless the user's say otherwise; a
@@ -186,7 +173,7 @@ absl::StatusOr<std::vector<oci::Mount>> ContainerMounts(const ContainerOptions& 
       return absl::InvalidArgumentError(
           absl::StrCat("invalid mount destination \"", m.destination, "\": must be absolute"));
     }
-    m.destination = CleanPath(m.destination);
+    m.destination = CleanAbsolutePath(m.destination);
   }
   auto user_mounts = [&](absl::string_view destination) {
     return std::any_of(user.begin(), user.end(),
