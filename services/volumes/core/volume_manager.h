@@ -75,6 +75,8 @@ class VolumeManager {
   absl::StatusOr<std::vector<std::string>> Release(const std::string& ns,
                                                    const std::string& container_id,
                                                    bool remove_anonymous);
+  // Namespaces holding volumes.
+  absl::StatusOr<std::vector<std::string>> Namespaces() { return store_->Namespaces(); }
   // The mounts recorded for a container (NotFound when none).
   absl::StatusOr<std::vector<ResolvedMount>> ContainerMounts(const std::string& ns,
                                                              const std::string& container_id);

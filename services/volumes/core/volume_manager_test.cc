@@ -3,9 +3,9 @@
 // containment, --volumes-from, references that survive reopening, driver-option mounts.
 #include "services/volumes/core/volume_manager.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>

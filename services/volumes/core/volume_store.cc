@@ -323,6 +323,19 @@ absl::StatusOr<std::vector<std::string>> VolumeStore::ForgetLocked(absl::string_
   return names;
 }
 
+absl::StatusOr<std::vector<std::string>> VolumeStore::Namespaces() {
+  std::lock_guard lock(mu_);
+  BERTH_ASSIGN_OR_RETURN(Statement select,
+                         db_.Prepare("SELECT DISTINCT namespace FROM volumes ORDER BY 1"));
+  std::vector<std::string> out;
+  while (true) {
+    BERTH_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    out.push_back(select.Text(0));
+  }
+  return out;
+}
+
 absl::StatusOr<std::map<std::string, std::vector<std::string>>> VolumeStore::Containers() {
   std::lock_guard lock(mu_);
   BERTH_ASSIGN_OR_RETURN(

@@ -46,6 +46,8 @@ class VolumeStore {
   // Drops the container's mounts and references; returns the volumes it referenced.
   absl::StatusOr<std::vector<std::string>> ForgetContainer(absl::string_view ns,
                                                            absl::string_view container_id);
+  // Namespaces holding at least one volume, sorted.
+  absl::StatusOr<std::vector<std::string>> Namespaces();
   // Namespace → containers with recorded mounts, for restoring state at start.
   absl::StatusOr<std::map<std::string, std::vector<std::string>>> Containers();
 
