@@ -13,20 +13,6 @@
 
 namespace berth::ctl {
 
-// Connects and makes one call on `Service`'s stub with berthctl's namespace and deadline;
-// an unreachable berthd is UNAVAILABLE. `call(stub, context)` returns the call's status.
-template <typename Service, typename Call>
-grpc::Status CallRuntime(const GlobalOptions& global, Call&& call, int deadline_seconds = 300) {
-  auto channel = Connect(global);
-  if (!channel.ok()) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(channel.status().message()));
-  }
-  auto stub = Service::NewStub(*channel);
-  grpc::ClientContext context;
-  PrepareCall(context, deadline_seconds);
-  return std::forward<Call>(call)(*stub, context);
-}
-
 // Docker's `docker run` error: "berthctl: Error response from daemon: <msg>." plus the
 // help hint, on stderr; returns `exit_code`.
 int ReportRunError(const GlobalOptions& global, const std::string& command,

@@ -25,7 +25,7 @@ grpc::Status InspectContainer(const GlobalOptions& global, const std::string& na
   request.set_id(name);
   request.set_size(size);
   runtime::v1::InspectContainerResponse response;
-  grpc::Status status = CallRuntime<runtime::v1::Containers>(
+  grpc::Status status = CallService<runtime::v1::Containers>(
       global,
       [&](auto& stub, auto& context) { return stub.Inspect(&context, request, &response); });
   if (status.ok()) *out = ContainerInspectJson(response.container(), size);

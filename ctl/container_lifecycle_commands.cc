@@ -34,7 +34,7 @@ CLI::App* AddTaskCommand(CLI::App& parent, CommandRunner& run, const std::string
   cmd->callback([&run, flags, call] {
     run = [flags, call](const GlobalOptions& global) {
       return ForEachContainer(global, flags->containers, [&](const std::string& id) {
-        return CallRuntime<Tasks>(global, [&](Tasks::Stub& stub, grpc::ClientContext& context) {
+        return CallService<Tasks>(global, [&](Tasks::Stub& stub, grpc::ClientContext& context) {
           return call(stub, context, id, *flags);
         });
       });
@@ -60,7 +60,7 @@ int RunWait(const GlobalOptions& global, const std::vector<std::string>& contain
   int exit_code = 0;
   for (const std::string& id : containers) {
     runtime::v1::WaitTaskResponse response;
-    grpc::Status status = CallRuntime<Tasks>(
+    grpc::Status status = CallService<Tasks>(
         global,
         [&](Tasks::Stub& stub, grpc::ClientContext& context) {
           runtime::v1::WaitTaskRequest request;
@@ -92,7 +92,7 @@ int RunStartAttached(const GlobalOptions& global, const TaskFlags& flags) {
   runtime::v1::InspectContainerResponse inspect;
   const std::string& id = flags.containers[0];
   grpc::Status status =
-      CallRuntime<runtime::v1::Containers>(global, [&](auto& stub, auto& context) {
+      CallService<runtime::v1::Containers>(global, [&](auto& stub, auto& context) {
         runtime::v1::InspectContainerRequest request;
         request.set_id(id);
         return stub.Inspect(&context, request, &inspect);
@@ -100,7 +100,7 @@ int RunStartAttached(const GlobalOptions& global, const TaskFlags& flags) {
   if (!status.ok()) return ReportCallError(global, status);
   const auto& spec = inspect.container().spec();
   auto start = [&] {
-    return CallRuntime<Tasks>(global, [&](Tasks::Stub& stub, grpc::ClientContext& context) {
+    return CallService<Tasks>(global, [&](Tasks::Stub& stub, grpc::ClientContext& context) {
       runtime::v1::StartTaskRequest request;
       request.set_id(id);
       runtime::v1::StartTaskResponse response;
@@ -126,7 +126,7 @@ void AddStartCommand(CLI::App& parent, CommandRunner& run) {
     run = [flags](const GlobalOptions& global) {
       if (flags->attach || flags->interactive) return RunStartAttached(global, *flags);
       return ForEachContainer(global, flags->containers, [&](const std::string& id) {
-        return CallRuntime<Tasks>(global, [&](Tasks::Stub& stub, grpc::ClientContext& context) {
+        return CallService<Tasks>(global, [&](Tasks::Stub& stub, grpc::ClientContext& context) {
           runtime::v1::StartTaskRequest request;
           request.set_id(id);
           runtime::v1::StartTaskResponse response;

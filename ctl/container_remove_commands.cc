@@ -25,19 +25,10 @@ struct PruneFlags {
 
 int RunPrune(const GlobalOptions& global, const PruneFlags& flags) {
   runtime::v1::PruneContainersRequest request;
-  for (const std::string& filter : flags.filters) {
-    std::vector<std::string> kv = absl::StrSplit(filter, absl::MaxSplits('=', 1));
-    if (kv.size() != 2) {
-      std::fprintf(stderr, "bad format of filter (expected name=value)\n");
-      return kExitUsage;
-    }
-    auto* out = request.add_filters();
-    out->set_key(kv[0]);
-    out->add_values(kv[1]);
-  }
+  if (!AddFilterFlags(flags.filters, request.mutable_filters())) return kExitUsage;
   if (!flags.force && !Confirm("WARNING! This will remove all stopped containers.")) return 0;
   runtime::v1::PruneContainersResponse response;
-  grpc::Status status = CallRuntime<Containers>(
+  grpc::Status status = CallService<Containers>(
       global, [&](auto& stub, auto& context) { return stub.Prune(&context, request, &response); });
   if (!status.ok()) return ReportCallError(global, status);
   if (response.deleted_size() > 0) {
@@ -62,7 +53,7 @@ void AddRemoveCommands(CLI::App& parent, CommandRunner& run) {
   rm->callback([&run, flags] {
     run = [flags](const GlobalOptions& global) {
       return ForEachContainer(global, flags->containers, [&](const std::string& id) {
-        return CallRuntime<Containers>(global, [&](auto& stub, auto& context) {
+        return CallService<Containers>(global, [&](auto& stub, auto& context) {
           runtime::v1::DeleteContainerRequest request;
           request.set_id(id);
           request.set_force(flags->force);
@@ -81,7 +72,7 @@ void AddRemoveCommands(CLI::App& parent, CommandRunner& run) {
   rename->callback([&run, request] {
     run = [request](const GlobalOptions& global) {
       google::protobuf::Empty response;
-      grpc::Status status = CallRuntime<Containers>(global, [&](auto& stub, auto& context) {
+      grpc::Status status = CallService<Containers>(global, [&](auto& stub, auto& context) {
         return stub.Rename(&context, *request, &response);
       });
       return status.ok() ? 0 : ReportCallError(global, status);

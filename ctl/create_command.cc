@@ -20,13 +20,13 @@ using runtime::v1::Tasks;
 grpc::Status CallCreate(const GlobalOptions& global,
                         const runtime::v1::CreateContainerRequest& request,
                         runtime::v1::CreateContainerResponse* response) {
-  return CallRuntime<Containers>(global, [&](Containers::Stub& stub, grpc::ClientContext& context) {
+  return CallService<Containers>(global, [&](Containers::Stub& stub, grpc::ClientContext& context) {
     return stub.Create(&context, request, response);
   });
 }
 
 grpc::Status StartTask(const GlobalOptions& global, const std::string& id) {
-  return CallRuntime<Tasks>(global, [&](Tasks::Stub& stub, grpc::ClientContext& context) {
+  return CallService<Tasks>(global, [&](Tasks::Stub& stub, grpc::ClientContext& context) {
     runtime::v1::StartTaskRequest request;
     request.set_id(id);
     runtime::v1::StartTaskResponse response;
@@ -37,7 +37,7 @@ grpc::Status StartTask(const GlobalOptions& global, const std::string& id) {
 // The container's exit code once it stops, for an attach that ended without a result.
 int WaitExitCode(const GlobalOptions& global, const std::string& id) {
   runtime::v1::WaitTaskResponse response;
-  grpc::Status status = CallRuntime<Tasks>(global, [&](Tasks::Stub& stub, auto& context) {
+  grpc::Status status = CallService<Tasks>(global, [&](Tasks::Stub& stub, auto& context) {
     runtime::v1::WaitTaskRequest request;
     request.set_id(id);
     return stub.Wait(&context, request, &response);
@@ -48,7 +48,7 @@ int WaitExitCode(const GlobalOptions& global, const std::string& id) {
 // An exec's exit code once its attach stream ended without a result.
 int ExecExitCode(const GlobalOptions& global, const std::string& exec_id) {
   runtime::v1::InspectExecResponse response;
-  grpc::Status status = CallRuntime<Tasks>(global, [&](Tasks::Stub& stub, auto& context) {
+  grpc::Status status = CallService<Tasks>(global, [&](Tasks::Stub& stub, auto& context) {
     runtime::v1::InspectExecRequest request;
     request.set_exec_id(exec_id);
     return stub.InspectExec(&context, request, &response);

@@ -39,4 +39,19 @@ int ReportConnectError(const GlobalOptions& options, const absl::Status& status)
   return 1;
 }
 
+bool AddFilterFlags(const std::vector<std::string>& flags,
+                    google::protobuf::RepeatedPtrField<types::v1::Filter>* out) {
+  for (const std::string& flag : flags) {
+    const size_t eq = flag.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "bad format of filter (expected name=value)\n");
+      return false;
+    }
+    types::v1::Filter* filter = out->Add();
+    filter->set_key(flag.substr(0, eq));
+    filter->add_values(flag.substr(eq + 1));
+  }
+  return true;
+}
+
 }  // namespace berth::ctl

@@ -20,7 +20,7 @@ struct ExecFlags {
 };
 
 grpc::Status StartExec(const GlobalOptions& global, const std::string& exec_id) {
-  return CallRuntime<Tasks>(global, [&](Tasks::Stub& stub, grpc::ClientContext& context) {
+  return CallService<Tasks>(global, [&](Tasks::Stub& stub, grpc::ClientContext& context) {
     runtime::v1::StartExecRequest request;
     request.set_exec_id(exec_id);
     runtime::v1::StartExecResponse response;
@@ -47,7 +47,7 @@ int Run(const GlobalOptions& global, const ExecFlags& flags) {
   request.set_detach(flags.detach);
   request.set_privileged(flags.privileged);
   runtime::v1::CreateExecResponse created;
-  grpc::Status status = CallRuntime<Tasks>(global, [&](Tasks::Stub& stub, auto& context) {
+  grpc::Status status = CallService<Tasks>(global, [&](Tasks::Stub& stub, auto& context) {
     return stub.Exec(&context, request, &created);
   });
   if (!status.ok()) return ReportCallError(global, status);

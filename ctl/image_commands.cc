@@ -75,14 +75,7 @@ std::string ImageIdShort(const std::string& id) {
 grpc::Status CallImages(
     const GlobalOptions& global,
     const std::function<grpc::Status(images::v1::Images::Stub&, grpc::ClientContext&)>& call) {
-  auto channel = Connect(global);
-  if (!channel.ok()) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(channel.status().message()));
-  }
-  auto stub = images::v1::Images::NewStub(*channel);
-  grpc::ClientContext context;
-  PrepareCall(context);
-  return call(*stub, context);
+  return CallService<images::v1::Images>(global, call);
 }
 
 void AddImageCommands(CLI::App& app, CommandRunner& run) {

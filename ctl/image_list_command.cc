@@ -79,16 +79,7 @@ int Run(const GlobalOptions& global, const ListOptions& options) {
     f->set_key("reference");
     f->add_values(options.repository);
   }
-  for (const std::string& filter : options.filters) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(filter, absl::MaxSplits('=', 1));
-    if (filter.find('=') == std::string::npos) {
-      std::fprintf(stderr, "bad format of filter (expected name=value)\n");
-      return kExitUsage;
-    }
-    auto* f = request.add_filters();
-    f->set_key(kv.first);
-    f->add_values(kv.second);
-  }
+  if (!AddFilterFlags(options.filters, request.mutable_filters())) return kExitUsage;
   images::v1::ListImagesResponse response;
   grpc::Status status =
       CallImages(global, [&](images::v1::Images::Stub& stub, grpc::ClientContext& context) {

@@ -23,16 +23,7 @@ struct PruneFlags {
 
 int Run(const GlobalOptions& global, const PruneFlags& flags) {
   images::v1::PruneImagesRequest request;
-  for (const std::string& filter : flags.filters) {
-    std::vector<std::string> kv = absl::StrSplit(filter, absl::MaxSplits('=', 1));
-    if (kv.size() != 2) {
-      std::fprintf(stderr, "bad format of filter (expected name=value)\n");
-      return kExitUsage;
-    }
-    auto* out = request.add_filters();
-    out->set_key(kv[0]);
-    out->add_values(kv[1]);
-  }
+  if (!AddFilterFlags(flags.filters, request.mutable_filters())) return kExitUsage;
   auto* dangling = request.add_filters();
   dangling->set_key("dangling");
   dangling->add_values(flags.all ? "false" : "true");

@@ -25,18 +25,9 @@ int Run(const GlobalOptions& global, const PsFlags& flags) {
   request.set_all(flags.all || limit > 0);
   if (limit > 0) request.set_limit(limit);
   request.set_size(flags.output.size);
-  for (const std::string& filter : flags.filters) {
-    std::vector<std::string> kv = absl::StrSplit(filter, absl::MaxSplits('=', 1));
-    if (kv.size() != 2) {
-      std::fprintf(stderr, "bad format of filter (expected name=value)\n");
-      return kExitUsage;
-    }
-    auto* out = request.add_filters();
-    out->set_key(kv[0]);
-    out->add_values(kv[1]);
-  }
+  if (!AddFilterFlags(flags.filters, request.mutable_filters())) return kExitUsage;
   runtime::v1::ListContainersResponse response;
-  grpc::Status status = CallRuntime<runtime::v1::Containers>(
+  grpc::Status status = CallService<runtime::v1::Containers>(
       global, [&](auto& stub, auto& context) { return stub.List(&context, request, &response); });
   if (!status.ok()) return ReportCallError(global, status);
   std::fputs(RenderPs(response, flags.output, absl::Now()).c_str(), stdout);

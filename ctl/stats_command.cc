@@ -33,7 +33,7 @@ absl::StatusOr<Subjects> FindSubjects(const GlobalOptions& global, const StatsFl
   for (const std::string& ref : flags.containers) {
     runtime::v1::InspectContainerResponse inspect;
     grpc::Status status =
-        CallRuntime<runtime::v1::Containers>(global, [&](auto& stub, auto& context) {
+        CallService<runtime::v1::Containers>(global, [&](auto& stub, auto& context) {
           runtime::v1::InspectContainerRequest request;
           request.set_id(ref);
           return stub.Inspect(&context, request, &inspect);
@@ -48,7 +48,7 @@ absl::StatusOr<Subjects> FindSubjects(const GlobalOptions& global, const StatsFl
   if (flags.containers.empty() && flags.all) {
     runtime::v1::ListContainersResponse list;
     grpc::Status status =
-        CallRuntime<runtime::v1::Containers>(global, [&](auto& stub, auto& context) {
+        CallService<runtime::v1::Containers>(global, [&](auto& stub, auto& context) {
           runtime::v1::ListContainersRequest request;
           request.set_all(true);
           return stub.List(&context, request, &list);

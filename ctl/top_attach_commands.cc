@@ -53,7 +53,7 @@ int RunTop(const GlobalOptions& global, const TopFlags& flags) {
   request.set_id(flags.container);
   request.set_ps_args(absl::StrJoin(flags.ps_args, " "));
   runtime::v1::TopResponse response;
-  grpc::Status status = CallRuntime<runtime::v1::Tasks>(
+  grpc::Status status = CallService<runtime::v1::Tasks>(
       global, [&](auto& stub, auto& context) { return stub.Top(&context, request, &response); });
   if (!status.ok()) return ReportCallError(global, status);
   std::fputs(RenderTop(response).c_str(), stdout);
@@ -63,7 +63,7 @@ int RunTop(const GlobalOptions& global, const TopFlags& flags) {
 int RunAttach(const GlobalOptions& global, const AttachFlags& flags) {
   runtime::v1::InspectContainerResponse inspect;
   grpc::Status status =
-      CallRuntime<runtime::v1::Containers>(global, [&](auto& stub, auto& context) {
+      CallService<runtime::v1::Containers>(global, [&](auto& stub, auto& context) {
         runtime::v1::InspectContainerRequest request;
         request.set_id(flags.container);
         return stub.Inspect(&context, request, &inspect);

@@ -33,7 +33,7 @@ int RunUpdate(const GlobalOptions& global, const UpdateFlags& flags) {
   for (const std::string& container : flags.containers) {
     request.set_id(container);
     runtime::v1::UpdateContainerResponse response;
-    grpc::Status status = CallRuntime<Containers>(global, [&](auto& stub, auto& context) {
+    grpc::Status status = CallService<Containers>(global, [&](auto& stub, auto& context) {
       return stub.Update(&context, request, &response);
     });
     if (!status.ok()) {
