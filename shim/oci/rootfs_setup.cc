@@ -87,6 +87,15 @@ int MountStepIn(int root_fd, const MountStep& step, Syscalls& sys, ChildError* e
   int target = OpenInRootRaw(root_fd, step.destination, O_PATH | O_CLOEXEC);
   if (target < 0) return Fail(error, target, "resolving mount point", step.destination);
   FdCloser close_target{target};
+  // A destination that resolves to the root itself (an image's `/data -> /` symlink)
+  // would hide the whole rootfs, /proc and /dev included.
+  struct stat target_st {
+  }, root_st{};
+  if (::fstat(target, &target_st) == 0 && ::fstat(root_fd, &root_st) == 0 &&
+      target_st.st_dev == root_st.st_dev && target_st.st_ino == root_st.st_ino) {
+    return Fail(error, EINVAL,
+                "mount destination resolves to the container's root:", step.destination);
+  }
   rc = sys.Mount(step.source, FdPath(target).text, step.fstype, step.flags, step.data);
   if (rc < 0) return Fail(error, rc, "mounting", step.destination);
 

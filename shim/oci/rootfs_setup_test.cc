@@ -141,6 +141,18 @@ TEST_F(RootfsSetupTest, MountPointBehindAnAbsoluteLinkIsMadeInsideTheRoot) {
   EXPECT_TRUE(std::filesystem::is_directory(dir_ + "/rootfs" + dir_ + "/outside/target"));
 }
 
+TEST_F(RootfsSetupTest, DestinationResolvingToTheRootIsRefused) {
+  // An image's `/data -> ../..`: in-root resolution makes it the root itself.
+  std::filesystem::create_symlink("../..", dir_ + "/rootfs/data");
+  RootfsPlan plan = Plan({{"/data", "tmpfs", "tmpfs", {}}});
+  RecordingSyscalls sys;
+  ChildError error;
+  EXPECT_EQ(SetupRootfs(plan, false, sys, &error), -EINVAL);
+  EXPECT_THAT(std::string(error.message),
+              StartsWith("mount destination resolves to the container's root: /data"));
+  for (const auto& call : sys.calls) EXPECT_NE(call.fstype, "tmpfs");
+}
+
 TEST_F(RootfsSetupTest, ProcDestinationThatIsALinkIsRefused) {
   std::filesystem::create_symlink("/outside", dir_ + "/rootfs/proc");
   RootfsPlan plan = Plan({{"/proc", "proc", "proc", {}}});
