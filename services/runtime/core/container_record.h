@@ -66,7 +66,8 @@ struct ContainerRecord {
   std::string snapshot_key;  // the active snapshot holding the rootfs
   std::map<std::string, std::string> labels;
   RestartPolicy restart_policy;
-  std::string spec;  // opaque bytes from the API adapter (a serialized ContainerSpec)
+  std::string spec;    // opaque bytes from the API adapter (a serialized ContainerSpec)
+  std::string mounts;  // opaque bytes: the container's resolved mounts (serialized MountPoints)
   std::string bundle_dir;
   std::string shim_socket;
   ContainerState state;

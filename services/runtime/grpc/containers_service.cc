@@ -141,7 +141,7 @@ grpc::Status ContainersService::Delete(grpc::ServerContext* context,
   return rpc::ToGrpcStatus([&]() -> absl::Status {
     BERTH_ASSIGN_OR_RETURN(std::string ns, rpc::NamespaceOf(*context));
     BERTH_RETURN_IF_ERROR(Require(request->id(), "id"));
-    return supervisor_->Delete(ns, request->id(), request->force());
+    return supervisor_->Delete(ns, request->id(), request->force(), request->remove_volumes());
   }());
 }
 
@@ -175,6 +175,8 @@ grpc::Status ContainersService::Inspect(grpc::ServerContext* context,
     out->set_driver(record.snapshotter);
     out->mutable_platform()->set_os("linux");
     *out->mutable_spec() = spec;
+    v1::MountPoints mounts;
+    if (mounts.ParseFromString(record.mounts)) *out->mutable_mounts() = mounts.mounts();
     out->set_size_rw(-1);
     out->set_size_root_fs(-1);
     out->set_oci_runtime_spec_path(supervisor_->TaskDir(record.id) + "/config.json");
@@ -219,7 +221,7 @@ grpc::Status ContainersService::Prune(grpc::ServerContext* context,
       if (record.created >= until) continue;
       BERTH_ASSIGN_OR_RETURN(bool match, Matches(record, labels));
       if (!match) continue;
-      if (supervisor_->Delete(ns, record.id, /*force=*/false).ok()) {
+      if (supervisor_->Delete(ns, record.id, /*force=*/false, /*remove_volumes=*/false).ok()) {
         response->add_deleted(record.id);
       }
     }

@@ -84,6 +84,8 @@ void ToProto(const ContainerRecord& record, v1::ContainerSummary* out) {
   out->set_size_root_fs(-1);
   out->mutable_labels()->insert(record.labels.begin(), record.labels.end());
   ToProto(record.state, out->mutable_state());
+  v1::MountPoints mounts;
+  if (mounts.ParseFromString(record.mounts)) *out->mutable_mounts() = mounts.mounts();
 }
 
 void ToProto(const RuntimeEvent& event, v1::Event* out) {

@@ -22,6 +22,7 @@
 #include "services/runtime/grpc/logs_service.h"
 #include "services/runtime/grpc/shim_sample_source.h"
 #include "services/runtime/grpc/tasks_service.h"
+#include "services/runtime/grpc/volumes_proxy.h"
 #include "services/runtime/supervisor/container_supervisor.h"
 
 namespace berth::runtime {
@@ -53,6 +54,7 @@ struct RuntimeParts {
   std::unique_ptr<ContainerStore> store;
   EventBus events;
   std::unique_ptr<ImagesProxy> images;
+  std::unique_ptr<VolumesProxy> volumes;  // null without a volume service address
   std::unique_ptr<ContainerSupervisor> supervisor;
 };
 
@@ -69,6 +71,10 @@ absl::StatusOr<rpc::HostedService> HostRuntimeService(const rpc::ServiceSetup& s
     return absl::FailedPreconditionError("the runtime needs the images service's address");
   }
   BERTH_ASSIGN_OR_RETURN(parts->images, ImagesProxy::Dial(images_address->second));
+  if (auto volumes_address = setup.service_addresses.find("volumes");
+      volumes_address != setup.service_addresses.end()) {
+    BERTH_ASSIGN_OR_RETURN(parts->volumes, VolumesProxy::Dial(volumes_address->second));
+  }
   SupervisorOptions options;
   options.root_dir = setup.root_dir;
   options.state_dir = setup.state_dir;
@@ -77,9 +83,9 @@ absl::StatusOr<rpc::HostedService> HostRuntimeService(const rpc::ServiceSetup& s
   options.default_log_driver = setup.config->log_driver;
   options.default_log_opts = setup.config->log_opts;
   if (setup.metrics) options.started = RegisterContainerStartHistogram(setup.metrics);
-  BERTH_ASSIGN_OR_RETURN(parts->supervisor,
-                         ContainerSupervisor::Create(options, parts->store.get(),
-                                                     parts->images.get(), &parts->events));
+  BERTH_ASSIGN_OR_RETURN(parts->supervisor, ContainerSupervisor::Create(
+                                                options, parts->store.get(), parts->images.get(),
+                                                parts->volumes.get(), &parts->events));
   BERTH_RETURN_IF_ERROR(parts->supervisor->Restore());
 
   hosted.owned.push_back(parts);

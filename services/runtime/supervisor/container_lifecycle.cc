@@ -96,7 +96,9 @@ absl::StatusOr<int> ContainerSupervisor::StartLocked(const std::string& ns, Cont
     record.state.exit_code = StartFailureExitCode(status.message());
     store_->UpdateState(ns, record.id, record.state).IgnoreError();
     // `run --rm` leaves nothing behind, also when its command could not start.
-    if (SpecOf(record).auto_remove()) DeleteLocked(ns, record, slot, /*force=*/true).IgnoreError();
+    if (SpecOf(record).auto_remove()) {
+      DeleteLocked(ns, record, slot, /*force=*/true, /*remove_volumes=*/true).IgnoreError();
+    }
     return status;
   }
   ContainerState state = record.state;
@@ -324,7 +326,7 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
       if (!op.owns_lock()) op.lock();
       absl::StatusOr<ContainerRecord> now = store_->Get(ns, id);
       if (now.ok() && now->state.status == ContainerStatus::kExited) {
-        DeleteLocked(ns, *now, *slot, /*force=*/true).IgnoreError();
+        DeleteLocked(ns, *now, *slot, /*force=*/true, /*remove_volumes=*/true).IgnoreError();
       }
       return;
     }
@@ -559,17 +561,17 @@ absl::StatusOr<ExitInfo> ContainerSupervisor::Wait(const std::string& ns, const 
   return slot->last_exit;
 }
 
-absl::Status ContainerSupervisor::Delete(const std::string& ns, const std::string& ref,
-                                         bool force) {
+absl::Status ContainerSupervisor::Delete(const std::string& ns, const std::string& ref, bool force,
+                                         bool remove_volumes) {
   BERTH_ASSIGN_OR_RETURN(ContainerRecord record, store_->Resolve(ns, ref));
   std::shared_ptr<Slot> slot = SlotOf(record.id);
   std::lock_guard op(slot->op_mu);
   BERTH_ASSIGN_OR_RETURN(record, store_->Get(ns, record.id));
-  return DeleteLocked(ns, record, *slot, force);
+  return DeleteLocked(ns, record, *slot, force, remove_volumes);
 }
 
 absl::Status ContainerSupervisor::DeleteLocked(const std::string& ns, const ContainerRecord& record,
-                                               Slot& slot, bool force) {
+                                               Slot& slot, bool force, bool remove_volumes) {
   bool running = false;
   {
     std::lock_guard lock(slot.mu);
@@ -587,6 +589,9 @@ absl::Status ContainerSupervisor::DeleteLocked(const std::string& ns, const Cont
   health_->Stop(record.id);
   TearDownTask(record.id, slot);
   WaitForEndingShims(slot);  // they are reached through the task dir removed below
+  if (volumes_ != nullptr && (!record.mounts.empty() || !SpecOf(record).volumes_from().empty())) {
+    BERTH_RETURN_IF_ERROR(volumes_->Release(ns, record.id, remove_volumes));
+  }
   absl::Status removed = images_->RemoveRootfs(ns, record.snapshotter, record.snapshot_key);
   if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
   std::error_code ignored;

@@ -113,6 +113,8 @@ absl::Status ContainerSupervisor::CleanupOrphans(const std::map<std::string, std
       // Later: the images service may not serve yet while the runtime starts.
       std::thread([this, ns = *ns, id] {
         images_->RemoveRootfs(ns, "", id).IgnoreError();
+        // Volumes it resolved; a no-op when it got no further than that.
+        if (volumes_ != nullptr) volumes_->Release(ns, id, /*remove_anonymous=*/true).IgnoreError();
       }).detach();
     }
     std::error_code ignored;

@@ -2,9 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/file_text.h"
 #include "common/status_macros.h"
 #include "services/runtime/core/container_names.h"
@@ -66,13 +68,14 @@ v1::ContainerSpec MergeImageDefaults(v1::ContainerSpec spec, const ImageRuntimeC
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ContainerSupervisor>> ContainerSupervisor::Create(
-    SupervisorOptions options, ContainerStore* store, ImageSource* images, EventBus* events) {
+    SupervisorOptions options, ContainerStore* store, ImageSource* images, VolumeSource* volumes,
+    EventBus* events) {
   BERTH_RETURN_IF_ERROR(MakeDir(options.root_dir));
   BERTH_RETURN_IF_ERROR(MakeDir(options.root_dir + "/containers"));
   BERTH_RETURN_IF_ERROR(MakeDir(options.state_dir));
   BERTH_RETURN_IF_ERROR(MakeDir(options.state_dir + "/tasks"));
   std::unique_ptr<ContainerSupervisor> supervisor(
-      new ContainerSupervisor(std::move(options), store, images, events));
+      new ContainerSupervisor(std::move(options), store, images, volumes, events));
   ContainerSupervisor* self = supervisor.get();
   TaskMonitor::Handlers handlers;
   handlers.event = [self](const std::string& id, const shim::v1::ShimEvent& event) {
@@ -169,6 +172,72 @@ void ContainerSupervisor::StartHealthCheck(const ContainerRecord& record,
   health_->Start(record.id, spec.healthcheck(), std::move(shim), *oci_spec->process);
 }
 
+absl::Status ContainerSupervisor::ResolveMounts(const std::string& ns, const std::string& id,
+                                                const v1::ContainerSpec& spec,
+                                                const PreparedRootfs& rootfs,
+                                                ContainerOptions& options,
+                                                v1::MountPoints& points) {
+  const bool tmpfs_only =
+      std::all_of(spec.mounts().begin(), spec.mounts().end(),
+                  [](const types::v1::MountRequest& mount) { return mount.has_tmpfs(); });
+  // Only tmpfs needs no volume service: the runtime mounts those itself.
+  if (tmpfs_only && spec.volumes_from().empty() && rootfs.config.volumes.empty()) {
+    return absl::OkStatus();
+  }
+  if (volumes_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "volumes and bind mounts need the volume service, which this berthd does not know");
+  }
+  volumes::v1::ResolveMountsRequest request;
+  request.set_container_id(id);
+  *request.mutable_mounts() = spec.mounts();
+  for (const types::v1::VolumesFromRequest& from : spec.volumes_from()) {
+    BERTH_ASSIGN_OR_RETURN(ContainerRecord source, store_->Resolve(ns, from.container_id()));
+    types::v1::VolumesFromRequest* resolved = request.add_volumes_from();
+    resolved->set_container_id(source.id);
+    resolved->set_mode(from.mode());
+  }
+  for (const std::string& path : rootfs.config.volumes) request.add_image_volumes(path);
+  for (const RootfsMount& mount : rootfs.mounts) {
+    types::v1::Mount* out = request.add_rootfs();
+    out->set_type(mount.type);
+    out->set_source(mount.source);
+    for (const std::string& option : mount.options) out->add_options(option);
+  }
+  BERTH_ASSIGN_OR_RETURN(volumes::v1::ResolveMountsResponse response,
+                         volumes_->Resolve(ns, request));
+  // The volume service's answer replaces the runtime's own reading of --tmpfs.
+  options.tmpfs.clear();
+  for (const volumes::v1::ResolvedMount& resolved : response.mounts()) {
+    const types::v1::Mount& mount = resolved.mount();
+    v1::MountPoint* point = points.add_mounts();
+    point->set_source(mount.source());
+    point->set_destination(mount.target());
+    point->set_mode(resolved.mode());
+    point->set_rw(!resolved.read_only());
+    point->set_propagation(resolved.propagation());
+    switch (resolved.kind()) {
+      case volumes::v1::RESOLVED_MOUNT_KIND_TMPFS:
+        point->set_type("tmpfs");
+        options.tmpfs[mount.target()] = absl::StrJoin(mount.options(), ",");
+        continue;
+      case volumes::v1::RESOLVED_MOUNT_KIND_VOLUME:
+        point->set_type("volume");
+        point->set_name(resolved.volume_name());
+        point->set_driver(resolved.volume_driver());
+        break;
+      default:
+        point->set_type("bind");
+        break;
+    }
+    options.mounts.push_back(MountSpec{mount.target(),
+                                       mount.type(),
+                                       mount.source(),
+                                       {mount.options().begin(), mount.options().end()}});
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ContainerRecord> ContainerSupervisor::CreateContainer(
     const std::string& ns, const std::string& name, const v1::ContainerSpec& spec) {
   if (spec.image().empty()) return absl::InvalidArgumentError("an image is required");
@@ -183,8 +252,10 @@ absl::StatusOr<ContainerRecord> ContainerSupervisor::CreateContainer(
   const std::string task_dir = TaskDir(id);
   const std::string container_dir = ContainerDir(id);
   bool created = false;
+  bool mounts_resolved = false;
   auto undo = [&] {
     if (created) return;
+    if (mounts_resolved) volumes_->Release(ns, id, /*remove_anonymous=*/true).IgnoreError();
     oci::UnmountAll(task_dir + "/rootfs").IgnoreError();
     std::error_code ignored;
     std::filesystem::remove_all(task_dir, ignored);
@@ -199,7 +270,12 @@ absl::StatusOr<ContainerRecord> ContainerSupervisor::CreateContainer(
   if (auto s = MakeDir(container_dir); !s.ok()) return fail(s);
   if (auto s = WriteFileAtomically(task_dir + "/namespace", ns, 0600); !s.ok()) return fail(s);
 
-  const ContainerOptions options = OptionsFromSpec(spec);
+  ContainerOptions options = OptionsFromSpec(spec);
+  v1::MountPoints mount_points;
+  if (auto s = ResolveMounts(ns, id, spec, rootfs, options, mount_points); !s.ok()) {
+    return fail(s);
+  }
+  mounts_resolved = mount_points.mounts_size() > 0 || spec.volumes_from_size() > 0;
   const std::string hostname = spec.hostname().empty() ? id.substr(0, 12) : spec.hostname();
   const v1::NetworkRequest& network = spec.network();
   absl::StatusOr<NameFiles> files = WriteNameFiles(
@@ -252,6 +328,7 @@ absl::StatusOr<ContainerRecord> ContainerSupervisor::CreateContainer(
   record.labels.insert(stored.labels().begin(), stored.labels().end());
   record.restart_policy = policy;
   record.spec = stored.SerializeAsString();
+  record.mounts = mount_points.SerializeAsString();
   record.bundle_dir = task_dir;
   record.shim_socket = shim::ShimSocketPath(task_dir);
   absl::StatusOr<ContainerRecord> saved = store_->Create(ns, record);

@@ -26,6 +26,7 @@
 #include "services/runtime/core/image_source.h"
 #include "services/runtime/supervisor/health_checker.h"
 #include "services/runtime/supervisor/task_monitor.h"
+#include "services/runtime/supervisor/volume_source.h"
 #include "shim/client/shim_client.h"
 
 namespace berth::runtime {
@@ -65,6 +66,7 @@ class ContainerSupervisor {
   static absl::StatusOr<std::unique_ptr<ContainerSupervisor>> Create(SupervisorOptions options,
                                                                      ContainerStore* store,
                                                                      ImageSource* images,
+                                                                     VolumeSource* volumes,
                                                                      EventBus* events);
   ~ContainerSupervisor();
 
@@ -88,7 +90,9 @@ class ContainerSupervisor {
   absl::StatusOr<ExitInfo> Wait(const std::string& ns, const std::string& ref,
                                 v1::WaitCondition condition,
                                 const std::function<bool()>& cancelled = nullptr);
-  absl::Status Delete(const std::string& ns, const std::string& ref, bool force);
+  // `remove_volumes` also removes its anonymous volumes (`rm -v`).
+  absl::Status Delete(const std::string& ns, const std::string& ref, bool force,
+                      bool remove_volumes);
   absl::Status Rename(const std::string& ns, const std::string& ref, const std::string& new_name);
   // `docker update`: resources (applied live to a running container's cgroup) and the
   // restart policy, by the request's field mask (empty: every field given non-zero).
@@ -140,8 +144,12 @@ class ContainerSupervisor {
   struct Slot;
 
   ContainerSupervisor(SupervisorOptions options, ContainerStore* store, ImageSource* images,
-                      EventBus* events)
-      : options_(std::move(options)), store_(store), images_(images), events_(events) {}
+                      VolumeSource* volumes, EventBus* events)
+      : options_(std::move(options)),
+        store_(store),
+        images_(images),
+        volumes_(volumes),
+        events_(events) {}
 
   std::shared_ptr<Slot> SlotOf(const std::string& id);
   absl::StatusOr<std::shared_ptr<ExecEntry>> FindExec(const std::string& ns,
@@ -157,7 +165,12 @@ class ContainerSupervisor {
   // Until the shims of exited tasks are gone (they are reached through the task dir).
   void WaitForEndingShims(Slot& slot);
   absl::Status DeleteLocked(const std::string& ns, const ContainerRecord& record, Slot& slot,
-                            bool force);
+                            bool force, bool remove_volumes);
+  // The container's mounts from the volume service, into `options` (volumes and binds
+  // in `mounts`, tmpfs in `tmpfs`); what inspect shows of them into `points`.
+  absl::Status ResolveMounts(const std::string& ns, const std::string& id,
+                             const v1::ContainerSpec& spec, const PreparedRootfs& rootfs,
+                             ContainerOptions& options, v1::MountPoints& points);
   void OnShimEvent(const std::string& id, const shim::v1::ShimEvent& event);
   void OnShimGone(const std::string& id);
   void OnInitExit(const std::string& id, const ExitInfo& exit);
@@ -172,6 +185,7 @@ class ContainerSupervisor {
   SupervisorOptions options_;
   ContainerStore* store_;
   ImageSource* images_;
+  VolumeSource* volumes_;  // null when berthd has no volume service configured
   EventBus* events_;
   std::unique_ptr<TaskMonitor> monitor_;
   std::unique_ptr<HealthChecker> health_;
