@@ -204,6 +204,10 @@ void AddContainerFlags(CLI::App& cmd, ContainerFlags& f) {
   cmd.add_option("-p,--publish", f.publish, "Publish a container's port(s) to the host")
       ->allow_extra_args(false);
   cmd.add_option("-v,--volume", f.volumes, "Bind mount a volume")->allow_extra_args(false);
+  cmd.add_option("--mount", f.mounts, "Attach a filesystem mount to the container")
+      ->allow_extra_args(false);
+  cmd.add_option("--volumes-from", f.volumes_from, "Mount volumes from the specified container(s)")
+      ->allow_extra_args(false);
   cmd.add_option("--health-cmd", f.health_cmd, "Command to run to check health");
   cmd.add_option("--health-interval", f.health_interval, "Time between running the check");
   cmd.add_option("--health-timeout", f.health_timeout, "Maximum time to allow one check to run");
@@ -332,6 +336,122 @@ absl::StatusOr<types::v1::MountRequest> ParseTmpfs(const std::string& text) {
   return out;
 }
 
+absl::StatusOr<types::v1::MountRequest> ParseMount(const std::string& text) {
+  auto invalid = [&](absl::string_view reason) { return Invalid(text, "--mount", reason); };
+  // A flag given alone ("readonly") means true; "readonly=false" turns it off.
+  auto truth = [&](absl::string_view key, absl::string_view value,
+                   bool given) -> absl::StatusOr<bool> {
+    if (!given || value == "1" || value == "true") return true;
+    if (value == "0" || value == "false") return false;
+    return invalid(absl::StrCat("invalid value for ", key, ": ", value));
+  };
+  std::string type = "volume", source, target;
+  bool read_only = false, nocopy = false, non_recursive = false;
+  types::v1::MountPropagation propagation = types::v1::MOUNT_PROPAGATION_UNSPECIFIED;
+  types::v1::VolumeSource volume;
+  types::v1::TmpfsSource tmpfs;
+  bool volume_options = false, bind_options = false, tmpfs_options = false;
+  for (absl::string_view field : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    const size_t eq = field.find('=');
+    const absl::string_view key = field.substr(0, eq);
+    const bool given = eq != absl::string_view::npos;
+    const std::string value(given ? field.substr(eq + 1) : "");
+    if (key == "type") {
+      type = value;
+    } else if (key == "source" || key == "src") {
+      source = value;
+    } else if (key == "target" || key == "destination" || key == "dst") {
+      target = value;
+    } else if (key == "readonly" || key == "ro") {
+      BERTH_ASSIGN_OR_RETURN(read_only, truth(key, value, given));
+    } else if (key == "volume-nocopy") {
+      BERTH_ASSIGN_OR_RETURN(nocopy, truth(key, value, given));
+      volume_options = true;
+    } else if (key == "volume-driver") {
+      volume.set_driver(value);
+      volume_options = true;
+    } else if (key == "volume-subpath") {
+      volume.set_subpath(value);
+      volume_options = true;
+    } else if (key == "volume-label" || key == "volume-opt") {
+      auto [k, v] = KeyValue(value);
+      auto* map = key == "volume-label" ? volume.mutable_labels() : volume.mutable_driver_options();
+      (*map)[k] = v;
+      volume_options = true;
+    } else if (key == "bind-propagation") {
+      propagation = PropagationOf(value);
+      if (propagation == types::v1::MOUNT_PROPAGATION_UNSPECIFIED) {
+        return invalid(absl::StrCat("invalid propagation mode: ", value));
+      }
+      bind_options = true;
+    } else if (key == "bind-nonrecursive") {
+      BERTH_ASSIGN_OR_RETURN(non_recursive, truth(key, value, given));
+      bind_options = true;
+    } else if (key == "tmpfs-size") {
+      BERTH_ASSIGN_OR_RETURN(int64_t size, SizeFlag(value, "--mount"));
+      tmpfs.set_size_bytes(size);
+      tmpfs_options = true;
+    } else if (key == "tmpfs-mode") {
+      char* end = nullptr;
+      const unsigned long mode = std::strtoul(value.c_str(), &end, 8);
+      if (value.empty() || *end != '\0' || mode > 07777) {
+        return invalid(absl::StrCat("invalid value for tmpfs-mode: ", value));
+      }
+      tmpfs.set_mode(mode);
+      tmpfs_options = true;
+    } else if (key == "consistency") {
+      // macOS only; Docker ignores it on Linux.
+    } else {
+      return invalid(absl::StrCat("unexpected key '", key, "' in '", field, "'"));
+    }
+  }
+  const std::string config = absl::StrCat("invalid mount config for type \"", type, "\": ");
+  if (target.empty()) return invalid(config + "field Target must not be empty");
+  types::v1::MountRequest out;
+  out.set_target(target);
+  out.set_read_only(read_only);
+  if (type == "volume") {
+    if (bind_options || tmpfs_options) return invalid(config + "bind or tmpfs options given");
+    volume.set_name(source);
+    volume.set_nocopy(nocopy);
+    *out.mutable_volume() = volume;
+  } else if (type == "bind") {
+    if (volume_options || tmpfs_options) return invalid(config + "volume or tmpfs options given");
+    if (source.empty()) return invalid(config + "field Source must not be empty");
+    auto* bind = out.mutable_bind();
+    bind->set_host_path(source);
+    bind->set_propagation(propagation);
+    bind->set_non_recursive(non_recursive);
+    bind->set_create_host_path(false);  // --mount refuses a missing host path (Docker)
+  } else if (type == "tmpfs") {
+    if (volume_options || bind_options) return invalid(config + "volume or bind options given");
+    if (!source.empty()) return invalid(config + "field Source must not be specified");
+    *out.mutable_tmpfs() = tmpfs;
+  } else {
+    return invalid(absl::StrCat("invalid mount type: ", type));
+  }
+  return out;
+}
+
+absl::StatusOr<types::v1::VolumesFromRequest> ParseVolumesFrom(const std::string& text) {
+  std::vector<std::string> parts = absl::StrSplit(text, ':');
+  types::v1::VolumesFromRequest out;
+  if (parts.empty() || parts[0].empty() || parts.size() > 2) {
+    return Invalid(text, "--volumes-from", "invalid volumes-from specification");
+  }
+  out.set_container_id(parts[0]);
+  if (parts.size() == 2) {
+    if (parts[1] == "ro") {
+      out.set_mode(types::v1::VOLUMES_FROM_MODE_READ_ONLY);
+    } else if (parts[1] == "rw") {
+      out.set_mode(types::v1::VOLUMES_FROM_MODE_READ_WRITE);
+    } else {
+      return Invalid(text, "--volumes-from", "invalid mode: " + parts[1]);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<runtime::v1::CreateContainerRequest> BuildCreateRequest(
     const ContainerFlags& f, const EnvLookup& env, const FileReader& read_file) {
   runtime::v1::CreateContainerRequest request;
@@ -399,6 +519,12 @@ absl::StatusOr<runtime::v1::CreateContainerRequest> BuildCreateRequest(
   }
   for (const std::string& text : f.volumes) {
     BERTH_ASSIGN_OR_RETURN(*spec.add_mounts(), ParseVolume(text));
+  }
+  for (const std::string& text : f.mounts) {
+    BERTH_ASSIGN_OR_RETURN(*spec.add_mounts(), ParseMount(text));
+  }
+  for (const std::string& text : f.volumes_from) {
+    BERTH_ASSIGN_OR_RETURN(*spec.add_volumes_from(), ParseVolumesFrom(text));
   }
   for (const std::string& sysctl : f.sysctls) {
     if (sysctl.find('=') == std::string::npos) {

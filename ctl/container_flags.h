@@ -21,7 +21,7 @@ struct ContainerFlags {
   bool tty = false;
   bool auto_remove = false;
   std::vector<std::string> env, env_files, labels, log_opts, cap_add, cap_drop, security_opts,
-      tmpfs, ulimits, sysctls, publish, volumes;
+      tmpfs, ulimits, sysctls, publish, volumes, mounts, volumes_from;
   std::optional<std::string> entrypoint;  // set (maybe "") when --entrypoint was given
   std::string user, workdir, hostname, restart = "no", stop_signal, log_driver, network;
   std::optional<int> stop_timeout;
@@ -57,5 +57,9 @@ absl::StatusOr<types::v1::PortMapping> ParsePortMapping(const std::string& text)
 // `-v [source:]target[:options]` and `--tmpfs target[:options]`.
 absl::StatusOr<types::v1::MountRequest> ParseVolume(const std::string& text);
 absl::StatusOr<types::v1::MountRequest> ParseTmpfs(const std::string& text);
+// `--mount type=volume|bind|tmpfs,source=…,target=…[,readonly][,volume-nocopy]…`.
+absl::StatusOr<types::v1::MountRequest> ParseMount(const std::string& text);
+// `--volumes-from container[:ro|:rw]` (the container as given; berthd resolves it).
+absl::StatusOr<types::v1::VolumesFromRequest> ParseVolumesFrom(const std::string& text);
 
 }  // namespace berth::ctl

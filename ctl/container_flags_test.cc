@@ -221,5 +221,49 @@ TEST(ParseTmpfsTest, SizeModeAndOptions) {
   EXPECT_THAT(m->tmpfs().options(), ElementsAre("noexec"));
 }
 
+TEST(ParseMountTest, VolumeBindAndTmpfs) {
+  auto volume = ParseMount("type=volume,src=data,dst=/data,volume-nocopy,volume-opt=type=tmpfs");
+  ASSERT_TRUE(volume.ok()) << volume.status();
+  EXPECT_EQ(volume->target(), "/data");
+  EXPECT_EQ(volume->volume().name(), "data");
+  EXPECT_TRUE(volume->volume().nocopy());
+  EXPECT_EQ(volume->volume().driver_options().at("type"), "tmpfs");
+  auto bind = ParseMount("type=bind,source=/src,target=/dst,readonly,bind-propagation=rslave");
+  ASSERT_TRUE(bind.ok()) << bind.status();
+  EXPECT_TRUE(bind->read_only());
+  EXPECT_EQ(bind->bind().host_path(), "/src");
+  EXPECT_FALSE(bind->bind().create_host_path());  // --mount never creates the source
+  EXPECT_EQ(bind->bind().propagation(), types::v1::MOUNT_PROPAGATION_RSLAVE);
+  auto tmpfs = ParseMount("type=tmpfs,dst=/run,tmpfs-size=64m,tmpfs-mode=1770");
+  ASSERT_TRUE(tmpfs.ok()) << tmpfs.status();
+  EXPECT_EQ(tmpfs->tmpfs().size_bytes(), 64 << 20);
+  EXPECT_EQ(tmpfs->tmpfs().mode(), 01770u);
+  auto anonymous = ParseMount("target=/cache");
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_EQ(anonymous->volume().name(), "");
+
+  EXPECT_THAT(ParseMount("type=bind,dst=/x").status().message(),
+              HasSubstr("field Source must not be empty"));
+  EXPECT_THAT(ParseMount("type=volume,src=v").status().message(),
+              HasSubstr("field Target must not be empty"));
+  EXPECT_THAT(ParseMount("type=tmpfs,src=x,dst=/x").status().message(),
+              HasSubstr("must not be specified"));
+  EXPECT_THAT(ParseMount("dst=/x,colour=red").status().message(),
+              HasSubstr("unexpected key 'colour'"));
+  EXPECT_THAT(ParseMount("type=nfs,dst=/x").status().message(), HasSubstr("invalid mount type"));
+  EXPECT_FALSE(ParseMount("type=bind,src=/a,dst=/b,volume-nocopy").ok());
+}
+
+TEST(ParseVolumesFromTest, Modes) {
+  auto plain = ParseVolumesFrom("store");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->container_id(), "store");
+  EXPECT_EQ(plain->mode(), types::v1::VOLUMES_FROM_MODE_UNSPECIFIED);
+  EXPECT_EQ(ParseVolumesFrom("store:ro")->mode(), types::v1::VOLUMES_FROM_MODE_READ_ONLY);
+  EXPECT_EQ(ParseVolumesFrom("store:rw")->mode(), types::v1::VOLUMES_FROM_MODE_READ_WRITE);
+  EXPECT_FALSE(ParseVolumesFrom("store:rx").ok());
+  EXPECT_FALSE(ParseVolumesFrom("").ok());
+}
+
 }  // namespace
 }  // namespace berth::ctl

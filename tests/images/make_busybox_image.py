@@ -20,7 +20,7 @@ import os
 import tarfile
 
 APPLETS = ["sh", "ls", "cat", "echo", "true", "false", "sleep", "id", "env", "ps",
-           "hostname", "wc", "grep", "mkdir", "touch", "rm", "tr"]
+           "hostname", "wc", "grep", "mkdir", "touch", "rm", "tr", "head", "tar", "gzip"]
 MTIME = 1700000000  # 2023-11-14T22:13:20Z
 CREATED = "2023-11-14T22:13:20Z"
 PASSWD = b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
@@ -39,7 +39,7 @@ def entry(name, kind, mode, data=b"", link=""):
     return info, (io.BytesIO(data) if data else None)
 
 
-def build_layer(busybox):
+def build_layer(busybox, files=(), symlinks=()):
     with open(busybox, "rb") as f:
         binary = f.read()
     entries = [entry(d, tarfile.DIRTYPE, 0o755) for d in ("bin", "dev", "etc", "proc", "sys")]
@@ -48,6 +48,21 @@ def build_layer(busybox):
     entries += [entry(f"bin/{a}", tarfile.SYMTYPE, 0o777, link="busybox") for a in APPLETS]
     entries.append(entry("etc/passwd", tarfile.REGTYPE, 0o644, PASSWD))
     entries.append(entry("etc/group", tarfile.REGTYPE, 0o644, GROUP))
+    dirs = {"bin", "dev", "etc", "proc", "sys", "tmp"}
+    extra = [(path, text, None) for path, _, text in (f.partition("=") for f in files)]
+    extra += [(path, None, target) for path, target in symlinks]
+    for path, text, target in extra:
+        parts = path.strip("/").split("/")
+        for i in range(1, len(parts)):
+            parent = "/".join(parts[:i])
+            if parent not in dirs:
+                dirs.add(parent)
+                entries.append(entry(parent, tarfile.DIRTYPE, 0o755))
+        name = "/".join(parts)
+        if target is None:
+            entries.append(entry(name, tarfile.REGTYPE, 0o644, text.encode() + b"\n"))
+        else:
+            entries.append(entry(name, tarfile.SYMTYPE, 0o777, link=target))
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for info, data in sorted(entries, key=lambda e: e[0].name):
@@ -75,7 +90,8 @@ def split_name(name):
 
 def build_image(args):
     """The image's blobs: {digest: bytes}, plus the manifest, config and layer digests."""
-    layer_tar = build_layer(args.busybox)
+    layer_tar = build_layer(args.busybox, args.file,
+                            [tuple(s.split("=", 1)) for s in args.symlink])
     layer = gzip_bytes(layer_tar) if args.gzip else layer_tar
     docker = args.format.startswith("docker")
     config = {
@@ -89,6 +105,8 @@ def build_image(args):
                      "created_by": "make_busybox_image.py: busybox rootfs"},
                     {"created": CREATED, "created_by": 'CMD ["sh"]', "empty_layer": True}],
     }
+    if args.volume:
+        config["config"]["Volumes"] = {v: {} for v in args.volume}
     config_bytes = json.dumps(config, sort_keys=True, separators=(",", ":")).encode()
     if docker:
         types = ("application/vnd.docker.distribution.manifest.v2+json",
@@ -172,6 +190,12 @@ def main():
     parser.add_argument("--name", default="busybox:latest")
     parser.add_argument("--gzip", action="store_true", help="gzip the layer")
     parser.add_argument("--busybox", default="/bin/busybox")
+    parser.add_argument("--volume", action="append", default=[],
+                        help="a VOLUME of the image config (repeatable)")
+    parser.add_argument("--file", action="append", default=[],
+                        help="PATH=TEXT: a file holding TEXT and a newline (repeatable)")
+    parser.add_argument("--symlink", action="append", default=[],
+                        help="PATH=TARGET: a symbolic link (repeatable)")
     args = parser.parse_args()
     blobs, manifest, config, layer = build_image(args)
     if args.format.startswith("docker"):
