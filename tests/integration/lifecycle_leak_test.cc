@@ -158,7 +158,8 @@ TEST_F(LifecycleLeakTest, TwoHundredCyclesLeaveNothingBehind) {
     after = Take();
   }
   EXPECT_EQ(Ctl({"ps", "-aq"}).out, "");
-  EXPECT_EQ(after.fds, before.fds);
+  // Fewer is no leak: `before` may still hold the closing connection of the last berthctl.
+  EXPECT_LE(after.fds, before.fds);
   EXPECT_LE(after.threads, before.threads + 2);  // gRPC's pool may keep a spare
   EXPECT_EQ(after.mounts, before.mounts);
   EXPECT_EQ(after.shims, 0);
