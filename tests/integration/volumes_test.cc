@@ -27,6 +27,15 @@ std::string Trimmed(const std::string& text) {
   return std::string(absl::StripTrailingAsciiWhitespace(text));
 }
 
+// True when `pid` no longer runs (absent, or a zombie waiting for its new parent).
+bool GoneOrZombie(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  const size_t paren = line.rfind(')');
+  return paren != std::string::npos && line.compare(paren + 2, 1, "Z") == 0;
+}
+
 class VolumesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -234,20 +243,38 @@ TEST_F(VolumesTest, HostileImagePathsAndSymlinkedTargetsStayInTheContainer) {
   EXPECT_EQ(Ctl({"ps", "-aq"}).out, "");
 }
 
-TEST_F(VolumesTest, ReferencesSurviveAKill9OfBerthd) {
-  ASSERT_EQ(Ctl({"run", "-d", "--name", "user", "-v", "precious:/data", "busybox", "sh", "-c",
+TEST_F(VolumesTest, ReferencesSurviveAKill9OfBerthdAndItsContainers) {
+  ASSERT_EQ(Ctl({"run", "-d", "--name", "victim", "-v", "precious:/data", "busybox", "sh", "-c",
                  "echo safe > /data/f; sleep 1000"})
                 .exit_code,
             0);
+  ASSERT_EQ(
+      Ctl({"run", "-d", "--name", "survivor", "-v", "precious:/data", "busybox", "sleep", "1000"})
+          .exit_code,
+      0);
+  const int victim_pid = Inspect({"inspect", "victim"})["State"]["Pid"];
+  const int survivor_pid = Inspect({"inspect", "survivor"})["State"]["Pid"];
+  ASSERT_GT(victim_pid, 0);
+  ASSERT_GT(survivor_pid, 0);
+  // berthd, the victim's init and every shim go at once; the survivor's init outlives its
+  // shim until berthd, restarted, ends what no shim holds any more.
   berthd_->Stop(SIGKILL);
+  std::vector<pid_t> shims = berthd_->ShimPids();
+  ASSERT_EQ(shims.size(), 2u);
+  for (pid_t shim : shims) ::kill(shim, SIGKILL);
+  ::kill(victim_pid, SIGKILL);
   berthd_.reset();
   StartBerthd();
+
+  EXPECT_EQ(Inspect({"inspect", "victim"})["State"]["Status"], "exited");
+  EXPECT_EQ(Inspect({"inspect", "survivor"})["State"]["Status"], "exited");
+  EXPECT_TRUE(GoneOrZombie(survivor_pid)) << "the survivor's init outlived its shim";
   RunResult rm = Ctl({"volume", "rm", "precious"});
   EXPECT_EQ(rm.exit_code, 1);
   EXPECT_THAT(rm.err, HasSubstr("volume is in use"));
-  RunResult read = Ctl({"exec", "user", "cat", "/data/f"});
+  RunResult read = Ctl({"run", "--rm", "-v", "precious:/data", "busybox", "cat", "/data/f"});
   EXPECT_EQ(read.out, "safe\n") << read.err;
-  ASSERT_EQ(Ctl({"rm", "-f", "user"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"rm", "-f", "victim", "survivor"}).exit_code, 0);
   EXPECT_EQ(Ctl({"volume", "rm", "precious"}).exit_code, 0);
 }
 

@@ -260,6 +260,7 @@ void ContainerSupervisor::OnShimGone(const std::string& id) {
     std::lock_guard lock(slot->mu);
     if (!slot->task_ready) return;  // torn down on purpose
   }
+  EndOrphanedTask(id);
   OnInitExit(id, ExitInfo{255, absl::Now(), false});
 }
 

@@ -1,4 +1,7 @@
 // Live restore: what the runtime does when it starts over shims that kept running.
+#include <signal.h>
+
+#include <chrono>
 #include <filesystem>
 #include <thread>
 
@@ -8,7 +11,10 @@
 #include "services/runtime/core/restart_rules.h"
 #include "services/runtime/supervisor/container_slot.h"
 #include "services/runtime/supervisor/container_supervisor.h"
+#include "shim/oci/cgroups/cgroup.h"
+#include "shim/oci/cgroups/cgroup_layout.h"
 #include "shim/oci/rootfs_mounts.h"
+#include "shim/oci/spec.h"
 #include "shim/protocol/proto_time.h"
 #include "shim/protocol/recorded_exit.h"
 
@@ -27,6 +33,25 @@ void EndLeftoverShim(const std::string& id, const std::string& task_dir) {
 }
 
 }  // namespace
+
+void ContainerSupervisor::EndOrphanedTask(const std::string& id) {
+  const std::string task_dir = TaskDir(id);
+  // Processes whose shim died live on in the container's cgroup: killed, then the
+  // cgroup removed (what `berth-oci delete --force` does).
+  absl::StatusOr<oci::Spec> spec = oci::LoadSpec(task_dir);
+  absl::StatusOr<oci::CgroupLayout> layout = oci::DetectCgroupLayout();
+  if (spec.ok() && layout.ok() && !spec->linux_config.cgroups_path.empty()) {
+    if (auto cgroup = oci::OpenCgroup(spec->linux_config.cgroups_path, *layout); cgroup.ok()) {
+      (*cgroup)->Thaw().IgnoreError();
+      (*cgroup)->Kill(SIGKILL).IgnoreError();
+      // The killed processes leave the cgroup as they are reaped, by their new parent.
+      for (int i = 0; i < 50 && !(*cgroup)->Destroy().ok(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
+  oci::UnmountAll(task_dir + "/rootfs").IgnoreError();
+}
 
 absl::Status ContainerSupervisor::Restore() {
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> namespaces, store_->ListNamespaces());
@@ -87,7 +112,7 @@ absl::Status ContainerSupervisor::Restore() {
         exit = ExitInfo{static_cast<int>(recorded->exit_status), recorded->exited_at,
                         recorded->oom_killed};
       }
-      oci::UnmountAll(TaskDir(record.id) + "/rootfs").IgnoreError();
+      EndOrphanedTask(record.id);
       {
         std::lock_guard lock(slot->mu);
         slot->task_ready = true;  // settled by OnInitExit like any exit

@@ -173,6 +173,9 @@ class ContainerSupervisor {
                              ContainerOptions& options, v1::MountPoints& points);
   void OnShimEvent(const std::string& id, const shim::v1::ShimEvent& event);
   void OnShimGone(const std::string& id);
+  // After its shim died: kills what is left in the container's cgroup, removes the cgroup
+  // and unmounts the rootfs.
+  void EndOrphanedTask(const std::string& id);
   void OnInitExit(const std::string& id, const ExitInfo& exit);
   // Starts the container's health check, if its spec has one.
   void StartHealthCheck(const ContainerRecord& record, std::shared_ptr<shim::ShimClient> shim);
