@@ -140,6 +140,7 @@ const std::map<std::string, Reader>& Keys() {
       Key("log-format", &DaemonConfig::log_format),
       Key("registry-mirrors", &DaemonConfig::registry_mirrors),
       Key("insecure-registries", &DaemonConfig::insecure_registries),
+      Key("bridge", &DaemonConfig::bridge),
       Key("bip", &DaemonConfig::bip),
       Key("fixed-cidr", &DaemonConfig::fixed_cidr),
       Key("mtu", &DaemonConfig::mtu),

@@ -37,6 +37,7 @@ struct DaemonConfig {
   std::string log_format = "text";  // text or json (berth's own key)
   std::vector<std::string> registry_mirrors;
   std::vector<std::string> insecure_registries;
+  std::string bridge;      // the default network's Linux bridge; "" = berth0
   std::string bip;         // bridge address with prefix, "172.17.0.1/16"
   std::string fixed_cidr;  // IPv4 CIDR containers' addresses come from
   int mtu = 1500;
