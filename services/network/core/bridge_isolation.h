@@ -1,0 +1,49 @@
+// Firewall rules that keep berth's bridge networks apart, in iptables chains named for
+// berth (Docker's two-stage isolation, per network):
+//
+//   FORWARD (rule 1)  -j BERTH-FORWARD
+//   BERTH-FORWARD     -j BERTH-<12 hex of the network id>      one per network
+//   BERTH-<id>        -i <br> ! -o <br> -j DROP                internal networks only
+//                     ! -i <br> -o <br> -j DROP                internal networks only
+//                     -i <br> ! -o <br> -j BERTH-ISOLATION
+//   BERTH-ISOLATION   -o <br> -j DROP                          one per network
+//
+// so traffic leaving one berth bridge for another is dropped, and an internal network
+// forwards nothing in or out. A network's chain and rules go with the network.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "services/network/core/network_record.h"
+
+namespace berth::network {
+
+class BridgeIsolation {
+ public:
+  explicit BridgeIsolation(std::string iptables = "/usr/sbin/iptables");
+
+  static std::string ChainName(const NetworkRecord& network);
+
+  // Idempotent: creates what is missing.
+  absl::Status Install(const NetworkRecord& network) const;
+  // Idempotent: removes what is there.
+  absl::Status Remove(const NetworkRecord& network) const;
+  // Puts `-j BERTH-FORWARD` back at the top of FORWARD: the CNI firewall plugin inserts
+  // its own ACCEPTing chain at position 1 when it first runs.
+  absl::Status KeepFirst() const;
+
+ private:
+  // Runs iptables; the exit code (1 is iptables' "no such rule/chain" and friends).
+  absl::StatusOr<int> Run(const std::vector<std::string>& args, std::string* out = nullptr) const;
+  absl::Status Must(const std::vector<std::string>& args) const;
+  absl::Status EnsureChain(const std::string& chain) const;
+  absl::Status EnsureRule(const std::string& chain, const std::vector<std::string>& rule) const;
+  absl::Status DeleteRule(const std::string& chain, const std::vector<std::string>& rule) const;
+
+  std::string iptables_;
+};
+
+}  // namespace berth::network
