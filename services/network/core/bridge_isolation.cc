@@ -24,7 +24,7 @@ std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<st
 BridgeIsolation::BridgeIsolation(std::string iptables) : iptables_(std::move(iptables)) {}
 
 std::string BridgeIsolation::ChainName(const NetworkRecord& network) {
-  return "BERTH-" + network.id.substr(0, 12);
+  return "BERTH-" + network.bridge;
 }
 
 absl::StatusOr<int> BridgeIsolation::Run(const std::vector<std::string>& args,
@@ -101,6 +101,12 @@ absl::Status BridgeIsolation::Install(const NetworkRecord& network) const {
   BERTH_RETURN_IF_ERROR(EnsureRule(kIsolationChain, {"-o", br, "-j", "DROP"}));
   BERTH_RETURN_IF_ERROR(KeepFirst());
   return EnsureRule(kForwardChain, {"-j", chain});
+}
+
+absl::Status BridgeIsolation::Ensure(const NetworkRecord& network) const {
+  BERTH_ASSIGN_OR_RETURN(int exists, Run({"-S", ChainName(network)}));
+  if (exists == 0) return absl::OkStatus();
+  return Install(network);
 }
 
 absl::Status BridgeIsolation::Remove(const NetworkRecord& network) const {

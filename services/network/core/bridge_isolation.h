@@ -2,14 +2,16 @@
 // berth (Docker's two-stage isolation, per network):
 //
 //   FORWARD (rule 1)  -j BERTH-FORWARD
-//   BERTH-FORWARD     -j BERTH-<12 hex of the network id>      one per network
-//   BERTH-<id>        -i <br> ! -o <br> -j DROP                internal networks only
+//   BERTH-FORWARD     -j BERTH-<br>                            one per network
+//   BERTH-<br>        -i <br> ! -o <br> -j DROP                internal networks only
 //                     ! -i <br> -o <br> -j DROP                internal networks only
 //                     -i <br> ! -o <br> -j BERTH-ISOLATION
 //   BERTH-ISOLATION   -o <br> -j DROP                          one per network
 //
 // so traffic leaving one berth bridge for another is dropped, and an internal network
-// forwards nothing in or out. A network's chain and rules go with the network.
+// forwards nothing in or out. A network's chain is named for its bridge (a user
+// network's bridge is br-<12 hex of its ID>, the default one berth0), and its chain and
+// rules go with the network.
 #pragma once
 
 #include <string>
@@ -29,6 +31,8 @@ class BridgeIsolation {
 
   // Idempotent: creates what is missing.
   absl::Status Install(const NetworkRecord& network) const;
+  // Install unless the network's chain exists already (one iptables run).
+  absl::Status Ensure(const NetworkRecord& network) const;
   // Idempotent: removes what is there.
   absl::Status Remove(const NetworkRecord& network) const;
   // Puts `-j BERTH-FORWARD` back at the top of FORWARD: the CNI firewall plugin inserts

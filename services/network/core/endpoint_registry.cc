@@ -187,6 +187,8 @@ absl::StatusOr<EndpointRecord> EndpointRegistry::AttachBridge(const NetworkRecor
                                                               const AttachSpec& spec,
                                                               int interface_index) {
   BERTH_ASSIGN_OR_RETURN(nlohmann::json conflist, catalog_->Conflist(network));
+  // The default bridge's rules are made on first use, not with the (built-in) network.
+  BERTH_RETURN_IF_ERROR(isolation_->Ensure(network));
   PortPlan plan;
   plan.publish_all = spec.publish_all;
   plan.exposed = spec.exposed;
@@ -335,13 +337,13 @@ absl::StatusOr<std::vector<PortBinding>> EndpointRegistry::Ports(absl::string_vi
 }
 
 absl::StatusOr<std::vector<EndpointRecord>> EndpointRegistry::Reconcile(
-    const std::set<std::string>& live) {
+    absl::string_view ns, const std::set<std::string>& live) {
   BERTH_ASSIGN_OR_RETURN(std::vector<EndpointRecord> all, store_->ListEndpoints("", ""));
   std::vector<EndpointRecord> removed;
   absl::Status status;
   std::set<std::string> detached_containers;
   for (const EndpointRecord& e : all) {
-    if (live.count(e.container_id)) continue;
+    if (e.ns != ns || live.count(e.container_id)) continue;
     if (!detached_containers.insert(e.container_id).second) {
       removed.push_back(e);
       continue;
@@ -358,7 +360,7 @@ absl::StatusOr<std::vector<EndpointRecord>> EndpointRegistry::Reconcile(
   std::set<std::string> netns_in_use;
   std::set<std::string> containers;
   for (const SandboxRecord& s : sandboxes) {
-    if (!live.count(s.container_id)) {
+    if (s.ns == ns && !live.count(s.container_id)) {
       status.Update(DropSandboxIfUnused(s.container_id));
       continue;
     }

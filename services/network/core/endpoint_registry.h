@@ -75,9 +75,11 @@ class EndpointRegistry {
   absl::StatusOr<std::vector<PortBinding>> Ports(absl::string_view container_id,
                                                  uint16_t container_port,
                                                  absl::string_view protocol);
-  // Detaches every container not in `live`, then removes netns files, name files and
-  // host-local reservations nothing refers to. The endpoints removed.
-  absl::StatusOr<std::vector<EndpointRecord>> Reconcile(const std::set<std::string>& live);
+  // Detaches every container of namespace `ns` not in `live`, then removes netns
+  // files, name files and host-local reservations nothing (of any namespace) refers to.
+  // The endpoints removed.
+  absl::StatusOr<std::vector<EndpointRecord>> Reconcile(absl::string_view ns,
+                                                        const std::set<std::string>& live);
 
  private:
   absl::StatusOr<EndpointRecord> AttachBridge(const NetworkRecord& network,

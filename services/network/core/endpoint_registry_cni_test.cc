@@ -101,7 +101,12 @@ class EndpointRegistryCniTest : public ::testing::Test {
   void TearDown() override {
     if (dir_.empty()) return;
     // Whatever the test left, even after a failed assertion.
-    if (endpoints_) endpoints_->Reconcile({}).IgnoreError();
+    if (endpoints_) endpoints_->Reconcile("default", {}).IgnoreError();
+    if (catalog_) {
+      if (auto bridge = catalog_->Resolve("default", "bridge"); bridge.ok()) {
+        created_.push_back(*bridge);
+      }
+    }
     for (const NetworkRecord& n : created_) {
       isolation_.Remove(n).IgnoreError();
       RunCommand({"/usr/sbin/ip", "link", "delete", n.bridge});
@@ -249,7 +254,7 @@ TEST_F(EndpointRegistryCniTest, ReconcileDetachesTheDeadAndKeepsTheLiving) {
   BERTH_ASSERT_OK(orphan);
   std::string orphan_path = orphan->Release();
 
-  auto removed = endpoints_->Reconcile({ContainerId(1)});
+  auto removed = endpoints_->Reconcile("default", {ContainerId(1)});
   BERTH_ASSERT_OK(removed);
   ASSERT_EQ(removed->size(), 1u);
   EXPECT_EQ((*removed)[0].container_id, ContainerId(2));

@@ -362,6 +362,17 @@ absl::StatusOr<std::vector<std::string>> NetworkCatalog::Prune(absl::string_view
   return removed;
 }
 
+absl::Status NetworkCatalog::RestoreFirewall() {
+  BERTH_ASSIGN_OR_RETURN(std::vector<NetworkRecord> all, store_->ListNetworks(std::nullopt));
+  absl::Status status;
+  for (const NetworkRecord& n : all) {
+    // The default bridge's rules come with its first endpoint (EndpointRegistry).
+    if (n.driver != kDriverBridge || n.builtin) continue;
+    status.Update(isolation_->Install(n));
+  }
+  return status;
+}
+
 std::string NetworkCatalog::ConflistPath(const NetworkRecord& network) const {
   return absl::StrCat(options_.root_dir, "/cni/", CniNetworkName(network), ".conflist");
 }

@@ -68,7 +68,10 @@ class NetworkCatalog {
   std::string ConflistPath(const NetworkRecord& network) const;
   std::string IpamDataDir() const { return options_.root_dir + "/ipam"; }
 
-  // The built-in bridge's record for `ns` as the daemon's options describe it.
+  // Installs the isolation rules of every user network of every namespace (after a
+  // reboot, or an iptables flush).
+  absl::Status RestoreFirewall();
+
   const NetworkCatalogOptions& options() const { return options_; }
 
  private:
