@@ -6,6 +6,7 @@
 #include "common/version.h"
 #include "ctl/command.h"
 #include "ctl/image_commands.h"
+#include "ctl/network_commands.h"
 #include "ctl/volume_commands.h"
 
 namespace {
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
   berth::ctl::AddImportCommand(app, run);
   berth::ctl::AddEventsCommand(app, run);
   berth::ctl::AddImageCommands(app, run);
+  berth::ctl::AddNetworkCommands(app, run);
   berth::ctl::AddVolumeCommands(app, run);
   for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
     sub->set_help_flag("-h,--help", "Print usage");
