@@ -271,6 +271,73 @@ TEST_F(EndpointRegistryCniTest, ReconcileDetachesTheDeadAndKeepsTheLiving) {
   BERTH_EXPECT_OK(endpoints_->Detach("default", ContainerId(1), ""));
 }
 
+TEST_F(EndpointRegistryCniTest, StaticAddressMacAliasesAndPublishAll) {
+  NetworkRecord net = CreateNetwork("s", absl::StrCat("10.216.", octet_, ".0/24"));
+  ASSERT_FALSE(net.id.empty());
+  AttachSpec spec;
+  spec.container_id = ContainerId(1);
+  spec.container_name = "db";
+  spec.network = net.name;
+  spec.ipv4 = absl::StrCat("10.216.", octet_, ".77");
+  spec.mac = "02:42:0a:d8:00:4d";
+  spec.aliases = {"database"};
+  spec.publish_all = true;
+  spec.exposed = {"2222/tcp"};
+  auto db = endpoints_->Attach("default", spec);
+  BERTH_ASSERT_OK(db);
+  EXPECT_EQ(db->first.ipv4, absl::StrCat("10.216.", octet_, ".77/24"));
+  EXPECT_EQ(db->first.mac, "02:42:0a:d8:00:4d");
+  ASSERT_EQ(db->first.ports.size(), 1u);
+  const uint16_t published = db->first.ports[0].host_port;
+  auto [low, high] = EphemeralPortRange();
+  EXPECT_GE(published, low);
+  EXPECT_LE(published, high);
+
+  // A second container finds the first by name and alias; the same address is refused.
+  EndpointRecord app = Attach(ContainerId(2), net);
+  auto sandbox = endpoints_->Sandbox(ContainerId(2));
+  BERTH_ASSERT_OK(sandbox);
+  EXPECT_THAT(*ReadFileText((*sandbox)->hosts_path),
+              HasSubstr(absl::StrCat("10.216.", octet_, ".77\tdb database\n")));
+  // The first container's file was rewritten in place with the newcomer.
+  auto db_hosts = ReadFileText(db->second.hosts_path);
+  EXPECT_THAT(*db_hosts, HasSubstr(AddressOf(app.ipv4) + "\t" + ContainerId(2).substr(0, 8)));
+  AttachSpec clash = spec;
+  clash.container_id = ContainerId(3);
+  clash.publish_all = false;
+  clash.mac.clear();
+  EXPECT_FALSE(endpoints_->Attach("default", clash).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/state/netns/" + ContainerId(3)));
+  // A host port berth already publishes is refused.
+  AttachSpec taken;
+  taken.container_id = ContainerId(4);
+  taken.network = net.name;
+  PortRequest same;
+  same.host_port = published;
+  same.container_port = 80;
+  taken.ports = {same};
+  auto refused = endpoints_->Attach("default", taken);
+  EXPECT_THAT(refused.status().message(), HasSubstr("port is already allocated"));
+
+  // Published on every address: reachable on 127.0.0.1 from the host.
+  pid_t server =
+      berth::testing::Spawn({"/usr/bin/nsenter", "--net=" + db->first.netns_path, kBusybox, "sh",
+                             "-c", "echo hello-from-db | /bin/busybox nc -l -p 2222"},
+                            dir_ + "/nc-db.log");
+  std::string answer;
+  for (int i = 0; i < 50 && answer.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    answer = ReadFromLoopback(published);
+  }
+  berth::testing::StopProcess(server, SIGKILL);
+  EXPECT_THAT(answer, HasSubstr("hello-from-db"));
+
+  BERTH_EXPECT_OK(endpoints_->Detach("default", ContainerId(1), ""));
+  EXPECT_THAT(*ReadFileText((*sandbox)->hosts_path), Not(HasSubstr("database")));
+  BERTH_EXPECT_OK(endpoints_->Detach("default", ContainerId(2), ""));
+  BERTH_EXPECT_OK(catalog_->Delete("default", net.name));
+}
+
 TEST_F(EndpointRegistryCniTest, NoneHasOnlyLoopbackAndInternalHasNoDefaultRoute) {
   auto none = catalog_->Resolve("default", "none");
   BERTH_ASSERT_OK(none);
