@@ -181,6 +181,17 @@ TEST_F(NetworkTest, EndpointsSurviveAKilledBerthdAndReconcileCleansUp) {
                         address.substr(0, address.find('/')) + "\tt1.example.com t1\n"));
   EXPECT_THAT(Ctl({"network", "inspect", "-f", "{{json .Containers}}", name}).out,
               HasSubstr(address));
+  auto metrics_address = berthd_->MetricsAddress();
+  BERTH_ASSERT_OK(metrics_address);
+  auto metrics = HttpGet("http://" + *metrics_address + "/metrics");
+  BERTH_ASSERT_OK(metrics);
+  EXPECT_EQ(MetricValue(*metrics, "berth_network_endpoints"), 1);
+  EXPECT_EQ(
+      MetricValue(*metrics, "berth_network_ipam_addresses_in_use", {"network=\"" + name + "\""}),
+      1);
+  EXPECT_EQ(MetricValue(*metrics, "berth_network_endpoint_operation_duration_seconds_count",
+                        {"operation=\"attach\""}),
+            1);
 
   // kill -9 and a restart keep the endpoint, its address and its port.
   EXPECT_EQ(berthd_->Stop(9), 128 + 9);
