@@ -193,6 +193,23 @@ TEST_F(NetworkTest, EndpointsSurviveAKilledBerthdAndReconcileCleansUp) {
                         {"operation=\"attach\""}),
             1);
 
+  // --network container:<id> shares that container's netns and name files.
+  {
+    network::v1::AttachEndpointRequest join;
+    join.set_container_id("joiner");
+    join.set_network("container:" + container);
+    network::v1::AttachEndpointResponse joined;
+    grpc::ClientContext context;
+    ASSERT_TRUE(endpoints_->Attach(&context, join, &joined).ok());
+    EXPECT_EQ(joined.endpoint().netns_path(), endpoint.netns_path());
+    EXPECT_EQ(joined.endpoint().hosts_path(), endpoint.hosts_path());
+    join.set_network("container:no-such-container");
+    grpc::ClientContext again;
+    grpc::Status refused = endpoints_->Attach(&again, join, &joined);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(refused.error_message(), HasSubstr("non running container"));
+  }
+
   // kill -9 and a restart keep the endpoint, its address and its port.
   EXPECT_EQ(berthd_->Stop(9), 128 + 9);
   berthd_.reset();

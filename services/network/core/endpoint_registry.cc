@@ -319,6 +319,15 @@ absl::StatusOr<std::optional<SandboxRecord>> EndpointRegistry::Sandbox(
   return store_->GetSandbox(container_id);
 }
 
+absl::StatusOr<SandboxRecord> EndpointRegistry::SharedSandbox(absl::string_view container_id) {
+  BERTH_ASSIGN_OR_RETURN(std::optional<SandboxRecord> sandbox, store_->GetSandbox(container_id));
+  if (!sandbox || sandbox->netns_path.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot join network of a non running container: ", container_id));
+  }
+  return *sandbox;
+}
+
 absl::StatusOr<std::vector<PortBinding>> EndpointRegistry::Ports(absl::string_view container_id,
                                                                  uint16_t container_port,
                                                                  absl::string_view protocol) {

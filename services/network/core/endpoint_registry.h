@@ -71,6 +71,10 @@ class EndpointRegistry {
                                                    absl::string_view container_id,
                                                    absl::string_view network);
   absl::StatusOr<std::optional<SandboxRecord>> Sandbox(absl::string_view container_id);
+  // `--network container:<id>`: the netns and name files of `container_id`, which the
+  // joining container shares (it gets no endpoint of its own). FailedPrecondition when
+  // that container has no network namespace (not running, or host networking).
+  absl::StatusOr<SandboxRecord> SharedSandbox(absl::string_view container_id);
   // `docker port`: the container's bindings, of one port when `container_port` != 0.
   absl::StatusOr<std::vector<PortBinding>> Ports(absl::string_view container_id,
                                                  uint16_t container_port,

@@ -1,7 +1,9 @@
 #include "services/network/grpc/endpoints_service.h"
 
+#include <cstring>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/rpc/namespace.h"
 #include "common/rpc/status.h"
@@ -10,6 +12,9 @@
 
 namespace berth::network {
 namespace {
+
+// `--network container:<id>`, the ID already resolved by the caller.
+constexpr char kContainerModePrefix[] = "container:";
 
 absl::Status Require(const std::string& value, absl::string_view field) {
   if (!value.empty()) return absl::OkStatus();
@@ -37,6 +42,19 @@ grpc::Status EndpointsService::Attach(grpc::ServerContext* context,
       return absl::UnimplementedError("berth networks are IPv4 only");
     }
     BERTH_ASSIGN_OR_RETURN(std::string ns, rpc::NamespaceOf(*context));
+    if (absl::StartsWith(request->network(), kContainerModePrefix)) {
+      // Nothing to attach: the caller shares the other container's netns and files.
+      BERTH_ASSIGN_OR_RETURN(
+          SandboxRecord shared,
+          endpoints_->SharedSandbox(request->network().substr(strlen(kContainerModePrefix))));
+      v1::Endpoint* out = response->mutable_endpoint();
+      out->set_container_id(request->container_id());
+      out->set_netns_path(shared.netns_path);
+      out->set_hosts_path(shared.hosts_path);
+      out->set_resolv_conf_path(shared.resolv_conf_path);
+      out->set_hostname_path(shared.hostname_path);
+      return absl::OkStatus();
+    }
     BERTH_ASSIGN_OR_RETURN(auto attached, endpoints_->Attach(ns, FromProto(*request)));
     return Describe(ns, attached.first, response->mutable_endpoint());
   }());
