@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/rpc/channel.h"
@@ -54,8 +56,15 @@ absl::StatusOr<std::unique_ptr<BerthdProcess>> BerthdProcess::Start(const TestDi
   p->cgroup_parent_ = std::filesystem::path(dir.path()).filename().string() + "-" + options.name;
   std::filesystem::create_directories(base);
 
-  nlohmann::json config = {{"cgroup-parent", p->cgroup_parent_}};
+  // The default network's bridge and subnet are the test's own too (same dir, same
+  // ones), so parallel berthds never share a bridge or hand out the same addresses.
+  const size_t hash = std::hash<std::string>()(p->cgroup_parent_);
+  nlohmann::json config = {
+      {"cgroup-parent", p->cgroup_parent_},
+      {"bridge", absl::StrFormat("bt%010x", hash & 0xffffffffffULL)},
+      {"bip", absl::StrCat("10.", 192 + (hash >> 40) % 32, ".", (hash >> 45) % 256, ".1/24")}};
   config.update(options.daemon_json);
+  p->bridge_ = config["bridge"].get<std::string>();
   std::string config_path = base + "/daemon.json";
   std::ofstream(config_path) << config.dump(2);
 
@@ -121,12 +130,34 @@ void RemoveCgroupsNamed(const std::string& name) {
   }
 }
 
+// What the network service leaves once its containers are gone: the default bridge
+// (the CNI bridge plugin never removes one), its BERTH-* rules and the shared netns
+// directory mount. Kept while a container still uses them (a restart will follow).
+void RemoveNetworkLeftovers(const std::string& bridge, const std::string& state_dir) {
+  const std::string netns_dir = state_dir + "/network/netns";
+  std::error_code error;
+  if (std::filesystem::exists(netns_dir, error)) {
+    if (!std::filesystem::is_empty(netns_dir, error)) return;
+    ::umount2(netns_dir.c_str(), MNT_DETACH);
+  }
+  if (bridge.empty()) return;
+  if (!RunCommand({"/usr/sbin/ip", "-o", "link", "show", "master", bridge}).out.empty()) return;
+  RunCommand({"/usr/sbin/ip", "link", "delete", bridge, "type", "bridge"});
+  const std::string chain = "BERTH-" + bridge;
+  RunCommand({"/usr/sbin/iptables", "-w", "5", "-D", "BERTH-FORWARD", "-j", chain});
+  RunCommand(
+      {"/usr/sbin/iptables", "-w", "5", "-D", "BERTH-ISOLATION", "-o", bridge, "-j", "DROP"});
+  RunCommand({"/usr/sbin/iptables", "-w", "5", "-F", chain});
+  RunCommand({"/usr/sbin/iptables", "-w", "5", "-X", chain});
+}
+
 }  // namespace
 
 BerthdProcess::~BerthdProcess() {
   Stop(SIGTERM);
   // Removing containers leaves the cgroup parent they shared; it is the harness's.
   if (!cgroup_parent_.empty()) RemoveCgroupsNamed(cgroup_parent_);
+  RemoveNetworkLeftovers(bridge_, state_);
 }
 
 int BerthdProcess::Stop(int signal) {

@@ -75,7 +75,7 @@ class BerthdProcess {
 
  private:
   BerthdProcess() = default;
-  std::string root_, state_, socket_path_, log_path_, cgroup_parent_;
+  std::string root_, state_, socket_path_, log_path_, cgroup_parent_, bridge_;
   pid_t pid_ = -1;
 };
 
