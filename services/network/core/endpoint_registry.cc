@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/file_text.h"
@@ -45,6 +46,39 @@ void ReadResult(const nlohmann::json& result, const std::string& interface,
   }
 }
 
+// Container IDs name files and directories: no separators, no "..".
+absl::Status CheckContainerId(absl::string_view id) {
+  bool ok = !id.empty() && id.size() <= 128 && absl::ascii_isalnum(id[0]) &&
+            id.find("..") == absl::string_view::npos;
+  for (char c : id) ok = ok && (absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-');
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("invalid container ID \"", id, "\""));
+}
+
+// What goes into /etc/hosts and /etc/resolv.conf one word at a time: a space or a line
+// break would add fields or lines.
+absl::Status CheckWords(const std::vector<std::string>& words, absl::string_view what) {
+  for (const std::string& word : words) {
+    for (char c : word) {
+      if (absl::ascii_isspace(c) || absl::ascii_iscntrl(c)) {
+        return absl::InvalidArgumentError(absl::StrCat("invalid ", what, " \"", word, "\""));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSpec(const AttachSpec& spec) {
+  BERTH_RETURN_IF_ERROR(CheckContainerId(spec.container_id));
+  BERTH_RETURN_IF_ERROR(CheckWords({spec.container_name}, "container name"));
+  BERTH_RETURN_IF_ERROR(CheckWords({spec.hostname, spec.domainname}, "hostname"));
+  BERTH_RETURN_IF_ERROR(CheckWords(spec.aliases, "alias"));
+  BERTH_RETURN_IF_ERROR(CheckWords(spec.extra_hosts, "add-host"));
+  BERTH_RETURN_IF_ERROR(CheckWords(spec.dns.servers, "DNS server"));
+  BERTH_RETURN_IF_ERROR(CheckWords(spec.dns.search, "DNS search domain"));
+  return CheckWords(spec.dns.options, "DNS option");
+}
+
 }  // namespace
 
 EndpointRegistry::EndpointRegistry(NetworkStore* store, NetworkCatalog* catalog,
@@ -63,7 +97,7 @@ std::string EndpointRegistry::FilesDir(absl::string_view container_id) const {
 absl::StatusOr<std::pair<EndpointRecord, SandboxRecord>> EndpointRegistry::Attach(
     absl::string_view ns, const AttachSpec& spec) {
   const absl::Time started = absl::Now();
-  if (spec.container_id.empty()) return absl::InvalidArgumentError("a container ID is required");
+  BERTH_RETURN_IF_ERROR(CheckSpec(spec));
   std::lock_guard lock(mu_);
   BERTH_ASSIGN_OR_RETURN(NetworkRecord network,
                          catalog_->Resolve(ns, spec.network.empty() ? "bridge" : spec.network));

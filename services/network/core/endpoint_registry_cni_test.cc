@@ -338,6 +338,22 @@ TEST_F(EndpointRegistryCniTest, StaticAddressMacAliasesAndPublishAll) {
   BERTH_EXPECT_OK(catalog_->Delete("default", net.name));
 }
 
+TEST_F(EndpointRegistryCniTest, RefusesIdsAndNamesThatWouldEscapeTheirFiles) {
+  AttachSpec spec;
+  spec.container_id = "../../etc";
+  spec.network = "none";
+  EXPECT_THAT(endpoints_->Attach("default", spec).status(),
+              berth::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  spec.container_id = ContainerId(1);
+  spec.hostname = "web\n1.2.3.4 bank.example.com";
+  EXPECT_THAT(endpoints_->Attach("default", spec).status(),
+              berth::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  spec.hostname.clear();
+  spec.dns.search = {"a.example b.example"};
+  EXPECT_FALSE(endpoints_->Attach("default", spec).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/state/netns/" + ContainerId(1)));
+}
+
 TEST_F(EndpointRegistryCniTest, NoneHasOnlyLoopbackAndInternalHasNoDefaultRoute) {
   auto none = catalog_->Resolve("default", "none");
   BERTH_ASSERT_OK(none);

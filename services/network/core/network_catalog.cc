@@ -246,13 +246,15 @@ absl::StatusOr<NetworkRecord> NetworkCatalog::Resolve(absl::string_view ns, absl
     if (n.name == ref) return WithDefaults(n);
   }
   const NetworkRecord* match = nullptr;
+  int matches = 0;
   for (const NetworkRecord& n : networks) {
     if (ref.empty() || !absl::StartsWith(n.id, ref)) continue;
-    if (match != nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat("network ", ref, " is ambiguous (", 2,
-                                                        " matches found based on ID prefix)"));
-    }
     match = &n;
+    ++matches;
+  }
+  if (matches > 1) {
+    return absl::FailedPreconditionError(absl::StrCat("network ", ref, " is ambiguous (", matches,
+                                                      " matches found based on ID prefix)"));
   }
   if (match == nullptr) return absl::NotFoundError(absl::StrCat("network ", ref, " not found"));
   return WithDefaults(*match);
