@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/file_text.h"
+#include "common/random_hex.h"
 #include "common/status_macros.h"
 #include "services/network/core/ipv4_subnet.h"
 #include "services/network/core/network_namespace.h"
@@ -179,7 +180,7 @@ absl::StatusOr<std::pair<EndpointRecord, SandboxRecord>> EndpointRegistry::Attac
   } else {
     endpoint.netns_path = sandbox.netns_path;
   }
-  endpoint.id = RandomHexId();
+  endpoint.id = RandomHex(32);
   endpoint.ns = std::string(ns);
   endpoint.container_id = spec.container_id;
   endpoint.network_id = network.id;

@@ -1,7 +1,5 @@
 #include "services/network/core/network_catalog.h"
 
-#include <sys/random.h>
-
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
@@ -11,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/file_text.h"
+#include "common/random_hex.h"
 #include "common/status_macros.h"
 #include "services/network/core/cni_conflist.h"
 #include "services/network/core/ipv4_subnet.h"
@@ -66,22 +65,6 @@ bool LabelMatches(const std::map<std::string, std::string>& labels, const std::s
 
 }  // namespace
 
-std::string RandomHexId() {
-  unsigned char bytes[32];
-  size_t got = 0;
-  while (got < sizeof(bytes)) {
-    ssize_t n = ::getrandom(bytes + got, sizeof(bytes) - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 15]);
-  }
-  return id;
-}
-
 NetworkCatalog::NetworkCatalog(NetworkStore* store, const BridgeIsolation* isolation,
                                NetworkCatalogOptions options)
     : store_(store), isolation_(isolation), options_(std::move(options)) {
@@ -118,7 +101,7 @@ absl::Status NetworkCatalog::EnsureBuiltins(absl::string_view ns) {
     for (const NetworkRecord& n : existing) found = found || (n.builtin && n.name == name);
     if (found) continue;
     NetworkRecord n;
-    n.id = RandomHexId();
+    n.id = RandomHex(32);
     n.name = std::string(name);
     n.ns = std::string(ns);
     n.builtin = true;
@@ -146,7 +129,7 @@ absl::StatusOr<NetworkRecord> NetworkCatalog::Create(absl::string_view ns,
         absl::StrCat("plugin \"", spec.driver, "\" not found: berth creates bridge networks only"));
   }
   NetworkRecord n;
-  n.id = RandomHexId();
+  n.id = RandomHex(32);
   n.name = spec.name;
   n.ns = std::string(ns);
   n.driver = kDriverBridge;

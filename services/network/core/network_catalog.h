@@ -86,7 +86,4 @@ class NetworkCatalog {
   NetworkCatalogOptions options_;
 };
 
-// 64 random hex digits.
-std::string RandomHexId();
-
 }  // namespace berth::network
