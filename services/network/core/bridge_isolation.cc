@@ -21,7 +21,16 @@ std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<st
 
 }  // namespace
 
-BridgeIsolation::BridgeIsolation(std::string iptables) : iptables_(std::move(iptables)) {}
+IptablesCommand SystemIptables(std::string binary) {
+  return [binary](const std::vector<std::string>& args) {
+    const char* path = std::getenv("PATH");
+    return RunProgram(Concat({binary, "-w", "5"}, args),
+                      {absl::StrCat("PATH=", path != nullptr ? path : "/usr/sbin:/usr/bin")}, "",
+                      absl::Seconds(30));
+  };
+}
+
+BridgeIsolation::BridgeIsolation(IptablesCommand iptables) : iptables_(std::move(iptables)) {}
 
 std::string BridgeIsolation::ChainName(const NetworkRecord& network) {
   return "BERTH-" + network.bridge;
@@ -29,12 +38,7 @@ std::string BridgeIsolation::ChainName(const NetworkRecord& network) {
 
 absl::StatusOr<int> BridgeIsolation::Run(const std::vector<std::string>& args,
                                          std::string* out) const {
-  const char* path = std::getenv("PATH");
-  std::vector<std::string> argv = Concat({iptables_, "-w", "5"}, args);
-  BERTH_ASSIGN_OR_RETURN(
-      ProgramOutput output,
-      RunProgram(argv, {absl::StrCat("PATH=", path != nullptr ? path : "/usr/sbin:/usr/bin")}, "",
-                 absl::Seconds(30)));
+  BERTH_ASSIGN_OR_RETURN(ProgramOutput output, iptables_(args));
   if (output.exit_code != 0 && output.exit_code != 1) {
     return absl::InternalError(absl::StrCat("iptables ", absl::StrJoin(args, " "), ": ", output.err,
                                             " (exit status ", output.exit_code, ")"));

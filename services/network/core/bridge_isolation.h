@@ -14,18 +14,25 @@
 // rules go with the network.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "services/network/core/network_record.h"
+#include "services/network/core/program_runner.h"
 
 namespace berth::network {
 
+// Runs `iptables <args>` (filter table); the real one execs the binary with `-w 5`.
+using IptablesCommand =
+    std::function<absl::StatusOr<ProgramOutput>(const std::vector<std::string>& args)>;
+IptablesCommand SystemIptables(std::string binary = "/usr/sbin/iptables");
+
 class BridgeIsolation {
  public:
-  explicit BridgeIsolation(std::string iptables = "/usr/sbin/iptables");
+  explicit BridgeIsolation(IptablesCommand iptables = SystemIptables());
 
   static std::string ChainName(const NetworkRecord& network);
 
@@ -47,7 +54,7 @@ class BridgeIsolation {
   absl::Status EnsureRule(const std::string& chain, const std::vector<std::string>& rule) const;
   absl::Status DeleteRule(const std::string& chain, const std::vector<std::string>& rule) const;
 
-  std::string iptables_;
+  IptablesCommand iptables_;
 };
 
 }  // namespace berth::network

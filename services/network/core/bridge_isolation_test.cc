@@ -1,0 +1,119 @@
+// BridgeIsolation's rules against an in-memory filter table (no root, no iptables).
+#include "services/network/core/bridge_isolation.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "absl/strings/str_join.h"
+#include "common/status_matchers.h"
+
+namespace berth::network {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// Chains → rules ("-i br0 -j DROP"), with the few commands BridgeIsolation uses.
+class FakeFilterTable {
+ public:
+  FakeFilterTable() { chains_["FORWARD"] = {}; }
+
+  absl::StatusOr<ProgramOutput> operator()(const std::vector<std::string>& args) {
+    const std::string& op = args.at(0);
+    const std::string& chain = args.at(1);
+    ProgramOutput out;
+    out.exit_code = 0;
+    auto it = chains_.find(chain);
+    if (op == "-N") {
+      if (it != chains_.end()) out.exit_code = 1;
+      chains_[chain];
+      return out;
+    }
+    if (it == chains_.end()) {
+      out.exit_code = 1;
+      return out;
+    }
+    std::vector<std::string>& rules = it->second;
+    size_t first = op == "-I" ? 3 : 2;
+    const std::string rule = absl::StrJoin(
+        std::vector<std::string>(args.begin() + std::min(first, args.size()), args.end()), " ");
+    if (op == "-S") {
+      out.out = chain == "FORWARD" ? "-P FORWARD ACCEPT\n" : "-N " + chain + "\n";
+      for (const std::string& r : rules) out.out += "-A " + chain + " " + r + "\n";
+    } else if (op == "-F") {
+      rules.clear();
+    } else if (op == "-X") {
+      chains_.erase(it);
+    } else if (op == "-A") {
+      rules.push_back(rule);
+    } else if (op == "-I") {
+      rules.insert(rules.begin() + (std::stoi(args.at(2)) - 1), rule);
+    } else if (op == "-C" || op == "-D") {
+      auto found = std::find(rules.begin(), rules.end(), rule);
+      if (found == rules.end()) {
+        out.exit_code = 1;
+      } else if (op == "-D") {
+        rules.erase(found);
+      }
+    }
+    return out;
+  }
+
+  std::map<std::string, std::vector<std::string>> chains_;
+};
+
+NetworkRecord Network(const std::string& bridge, bool internal) {
+  NetworkRecord n;
+  n.id = std::string(64, 'a');
+  n.bridge = bridge;
+  n.internal = internal;
+  return n;
+}
+
+TEST(BridgeIsolationTest, TwoStageChainsAndInternalDrops) {
+  auto table = std::make_shared<FakeFilterTable>();
+  // The firewall plugin got there first.
+  table->chains_["FORWARD"] = {"-j CNI-FORWARD"};
+  BridgeIsolation isolation([table](const auto& args) { return (*table)(args); });
+  BERTH_ASSERT_OK(isolation.Install(Network("br-a", false)));
+  BERTH_ASSERT_OK(isolation.Install(Network("br-b", true)));
+  BERTH_ASSERT_OK(isolation.Install(Network("br-a", false)));  // idempotent
+
+  auto& chains = table->chains_;
+  EXPECT_THAT(chains["FORWARD"], ElementsAre("-j BERTH-FORWARD", "-j CNI-FORWARD"));
+  EXPECT_THAT(chains["BERTH-FORWARD"], ElementsAre("-j BERTH-br-a", "-j BERTH-br-b"));
+  EXPECT_THAT(chains["BERTH-ISOLATION"], ElementsAre("-o br-a -j DROP", "-o br-b -j DROP"));
+  EXPECT_THAT(chains["BERTH-br-a"], ElementsAre("-i br-a ! -o br-a -j BERTH-ISOLATION"));
+  EXPECT_THAT(chains["BERTH-br-b"],
+              ElementsAre("-i br-b ! -o br-b -j DROP", "! -i br-b -o br-b -j DROP",
+                          "-i br-b ! -o br-b -j BERTH-ISOLATION"));
+
+  // The plugin's chain moved above berth's again: KeepFirst puts berth's back on top.
+  chains["FORWARD"] = {"-j CNI-FORWARD", "-j BERTH-FORWARD"};
+  BERTH_ASSERT_OK(isolation.KeepFirst());
+  EXPECT_THAT(chains["FORWARD"], ElementsAre("-j BERTH-FORWARD", "-j CNI-FORWARD"));
+
+  BERTH_ASSERT_OK(isolation.Remove(Network("br-a", false)));
+  BERTH_ASSERT_OK(isolation.Remove(Network("br-a", false)));  // idempotent
+  EXPECT_EQ(chains.count("BERTH-br-a"), 0u);
+  EXPECT_THAT(chains["BERTH-FORWARD"], ElementsAre("-j BERTH-br-b"));
+  EXPECT_THAT(chains["BERTH-ISOLATION"], ElementsAre("-o br-b -j DROP"));
+  BERTH_ASSERT_OK(isolation.Remove(Network("br-b", true)));
+  EXPECT_THAT(chains["BERTH-FORWARD"], IsEmpty());
+  EXPECT_THAT(chains["BERTH-ISOLATION"], IsEmpty());
+}
+
+TEST(BridgeIsolationTest, EnsureInstallsOnlyWhenTheChainIsMissing) {
+  auto table = std::make_shared<FakeFilterTable>();
+  BridgeIsolation isolation([table](const auto& args) { return (*table)(args); });
+  BERTH_ASSERT_OK(isolation.Ensure(Network("berth0", false)));
+  EXPECT_EQ(table->chains_.count("BERTH-berth0"), 1u);
+  table->chains_["BERTH-berth0"].clear();
+  BERTH_ASSERT_OK(isolation.Ensure(Network("berth0", false)));
+  EXPECT_THAT(table->chains_["BERTH-berth0"], IsEmpty());
+}
+
+}  // namespace
+}  // namespace berth::network
