@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
@@ -153,8 +154,8 @@ absl::StatusOr<std::pair<EndpointRecord, SandboxRecord>> EndpointRegistry::Attac
       sandbox.owns_netns = true;
       created_netns.emplace(std::move(netns));
     }
-    const std::string host_gateway =
-        catalog_->Resolve(ns, "bridge").ok() ? catalog_->Resolve(ns, "bridge")->gateway : "";
+    auto default_bridge = catalog_->Resolve(ns, "bridge");
+    const std::string host_gateway = default_bridge.ok() ? default_bridge->gateway : "";
     for (const std::string& extra : spec.extra_hosts) {
       BERTH_ASSIGN_OR_RETURN(HostsEntry entry, ParseExtraHost(extra, host_gateway));
       sandbox.extra_hosts.push_back(absl::StrCat(entry.names, ":", entry.ip));
@@ -170,7 +171,13 @@ absl::StatusOr<std::pair<EndpointRecord, SandboxRecord>> EndpointRegistry::Attac
 
   EndpointRecord endpoint;
   if (network.driver == kDriverBridge) {
-    int index = static_cast<int>(existing.size());
+    // The lowest ethN the container's other endpoints do not use.
+    int index = 0;
+    while (std::any_of(existing.begin(), existing.end(), [&](const EndpointRecord& e) {
+      return e.interface == absl::StrCat("eth", index);
+    })) {
+      ++index;
+    }
     auto attached = AttachBridge(network, sandbox, spec, index);
     if (!attached.ok()) {
       if (new_sandbox) std::filesystem::remove_all(FilesDir(spec.container_id));

@@ -338,6 +338,33 @@ TEST_F(EndpointRegistryCniTest, StaticAddressMacAliasesAndPublishAll) {
   BERTH_EXPECT_OK(catalog_->Delete("default", net.name));
 }
 
+TEST_F(EndpointRegistryCniTest, OneNetnsOnTwoNetworksDetachesOneAtATime) {
+  NetworkRecord a = CreateNetwork("m", absl::StrCat("10.221.", octet_, ".0/24"));
+  NetworkRecord b = CreateNetwork("n", absl::StrCat("10.222.", octet_, ".0/24"));
+  EndpointRecord first = Attach(ContainerId(1), a);
+  EndpointRecord second = Attach(ContainerId(1), b);
+  EXPECT_EQ(first.interface, "eth0");
+  EXPECT_EQ(second.interface, "eth1");
+  EXPECT_EQ(first.netns_path, second.netns_path);
+  auto links = [&] {
+    return RunCommand(
+               {"/usr/bin/nsenter", "--net=" + first.netns_path, "/usr/sbin/ip", "-o", "link"})
+        .out;
+  };
+  EXPECT_THAT(links(), HasSubstr("eth1@"));
+  BERTH_ASSERT_OK(endpoints_->Detach("default", ContainerId(1), a.name));
+  EXPECT_TRUE(IsNetworkNamespaceMount(first.netns_path));
+  EXPECT_THAT(links(), Not(HasSubstr("eth0@")));
+  EXPECT_THAT(endpoints_->Detach("default", ContainerId(1), a.name),
+              berth::testing::StatusIs(absl::StatusCode::kNotFound));
+  EndpointRecord again = Attach(ContainerId(1), a);
+  EXPECT_EQ(again.interface, "eth0");
+  BERTH_EXPECT_OK(endpoints_->Detach("default", ContainerId(1), ""));
+  EXPECT_FALSE(std::filesystem::exists(first.netns_path));
+  BERTH_EXPECT_OK(catalog_->Delete("default", a.name));
+  BERTH_EXPECT_OK(catalog_->Delete("default", b.name));
+}
+
 TEST_F(EndpointRegistryCniTest, RefusesIdsAndNamesThatWouldEscapeTheirFiles) {
   AttachSpec spec;
   spec.container_id = "../../etc";
