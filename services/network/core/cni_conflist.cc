@@ -34,8 +34,10 @@ absl::StatusOr<nlohmann::json> RenderConflist(const NetworkRecord& network,
                          {"ranges", nlohmann::json::array({nlohmann::json::array({range})})},
                          {"dataDir", ipam_data_dir}};
   // An internal network gets no default route: it reaches its own subnet only.
+  nlohmann::json default_route = {{"dst", "0.0.0.0/0"}};
+  if (!network.default_route_via.empty()) default_route["gw"] = network.default_route_via;
   ipam["routes"] =
-      network.internal ? nlohmann::json::array() : nlohmann::json::array({{{"dst", "0.0.0.0/0"}}});
+      network.internal ? nlohmann::json::array() : nlohmann::json::array({default_route});
   int mtu = network.mtu;
   if (auto it = network.options.find(kMtuOption); it != network.options.end()) {
     if (!absl::SimpleAtoi(it->second, &mtu) || mtu < 68) {

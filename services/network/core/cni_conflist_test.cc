@@ -58,6 +58,14 @@ TEST(CniConflistTest, InternalHasNoMasqueradeNorDefaultRoute) {
   EXPECT_EQ(bridge["ipam"]["ranges"][0][0]["rangeEnd"], "172.30.0.254");
 }
 
+TEST(CniConflistTest, DefaultGatewayRoutesViaTheGivenAddress) {
+  NetworkRecord n = UserNetwork();
+  n.default_route_via = "172.30.0.254";
+  auto conflist = RenderConflist(n, "/ipam");
+  BERTH_ASSERT_OK(conflist);
+  EXPECT_EQ((*conflist)["plugins"][0]["ipam"]["routes"][0]["gw"], "172.30.0.254");
+}
+
 TEST(CniConflistTest, RefusesNonBridgeNetworks) {
   NetworkRecord n = UserNetwork();
   n.driver = kDriverHost;

@@ -85,6 +85,7 @@ NetworkRecord NetworkCatalog::WithDefaults(NetworkRecord network) const {
                                                        : options_.default_gateway;
   }
   network.ip_range = options_.default_ip_range;
+  network.default_route_via = options_.default_route_via;
   network.options = {{"com.docker.network.bridge.default_bridge", "true"},
                      {"com.docker.network.bridge.enable_icc", "true"},
                      {"com.docker.network.bridge.enable_ip_masquerade", "true"},

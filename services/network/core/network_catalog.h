@@ -22,8 +22,9 @@ struct NetworkCatalogOptions {
   // The default `bridge` network (daemon.json bridge, bip, fixed-cidr, mtu).
   std::string default_bridge = "berth0";
   std::string default_subnet = "10.88.0.0/16";
-  std::string default_gateway;   // "" = the subnet's first address
-  std::string default_ip_range;  // "" = the whole subnet
+  std::string default_gateway;    // "" = the subnet's first address
+  std::string default_ip_range;   // "" = the whole subnet
+  std::string default_route_via;  // daemon.json default-gateway; "" = the bridge
   int mtu = 1500;
   // Subnets auto-picked for user networks; default DefaultSubnetPools().
   std::vector<std::string> pools;

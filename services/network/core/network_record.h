@@ -27,6 +27,9 @@ struct NetworkRecord {
   std::string subnet;                  // "172.18.0.0/16"; empty for host and none
   std::string gateway;                 // "172.18.0.1"
   std::string ip_range;                // CIDR inside subnet; empty: the whole subnet
+  // The containers' default route when not the bridge (daemon.json default-gateway, for
+  // the default network only; not stored, it follows the daemon's configuration).
+  std::string default_route_via;
   bool internal = false;
   bool attachable = false;
   std::string bridge;  // Linux bridge name

@@ -31,6 +31,7 @@ absl::StatusOr<NetworkCatalogOptions> CatalogOptions(const rpc::ServiceSetup& se
   options.root_dir = setup.root_dir;
   if (!config.bridge.empty()) options.default_bridge = config.bridge;
   options.mtu = config.mtu;
+  options.default_route_via = config.default_gateway;
   if (!config.bip.empty()) {
     BERTH_ASSIGN_OR_RETURN(Ipv4Subnet bip, ParseIpv4Subnet(config.bip));
     options.default_subnet = bip.ToString();
