@@ -55,6 +55,8 @@ class BerthdProcess {
   std::string address() const { return "unix://" + socket_path_; }
   const std::string& root() const { return root_; }
   const std::string& cgroup_parent() const { return cgroup_parent_; }
+  // The default network's Linux bridge, this berthd's own.
+  const std::string& bridge() const { return bridge_; }
   pid_t pid() const { return pid_; }
   std::string Log() const;
 

@@ -93,6 +93,14 @@ grpc::Status ContainersService::List(grpc::ServerContext* context,
   return rpc::ToGrpcStatus([&]() -> absl::Status {
     BERTH_ASSIGN_OR_RETURN(std::string ns, rpc::NamespaceOf(*context));
     BERTH_ASSIGN_OR_RETURN(std::vector<ContainerRecord> records, store_->List(ns));
+    // Published ports and networks of every container, in one call; none when the
+    // network service does not answer.
+    std::map<std::string, std::vector<network::v1::Endpoint>> endpoints;
+    if (auto all = supervisor_->Endpoints(ns, ""); all.ok()) {
+      for (network::v1::Endpoint& endpoint : *all) {
+        endpoints[endpoint.container_id()].push_back(std::move(endpoint));
+      }
+    }
     const bool status_filter =
         std::any_of(request->filters().begin(), request->filters().end(),
                     [](const types::v1::Filter& f) { return f.key() == "status"; });
@@ -105,6 +113,10 @@ grpc::Status ContainersService::List(grpc::ServerContext* context,
       if (!match) continue;
       v1::ContainerSummary* summary = response->add_containers();
       ToProto(record, summary);
+      for (const network::v1::Endpoint& endpoint : endpoints[record.id]) {
+        summary->add_networks(endpoint.network_name());
+        *summary->mutable_ports() = endpoint.port_bindings();
+      }
       AddHealth(*supervisor_, record.id, summary->mutable_state());
       summary->mutable_state()->mutable_health()->clear_log();  // ps shows the status only
       if (!summary->state().health().status()) summary->mutable_state()->clear_health();
@@ -177,6 +189,9 @@ grpc::Status ContainersService::Inspect(grpc::ServerContext* context,
     *out->mutable_spec() = spec;
     v1::MountPoints mounts;
     if (mounts.ParseFromString(record.mounts)) *out->mutable_mounts() = mounts.mounts();
+    if (auto endpoints = supervisor_->Endpoints(ns, record.id); endpoints.ok()) {
+      ToProto(*endpoints, out->mutable_network_settings());
+    }
     out->set_size_rw(-1);
     out->set_size_root_fs(-1);
     out->set_oci_runtime_spec_path(supervisor_->TaskDir(record.id) + "/config.json");

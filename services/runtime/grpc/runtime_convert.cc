@@ -101,6 +101,32 @@ void ToProto(const RuntimeEvent& event, v1::Event* out) {
   out->set_scope("local");
 }
 
+void ToProto(const std::vector<network::v1::Endpoint>& endpoints, v1::NetworkSettings* out) {
+  for (const network::v1::Endpoint& endpoint : endpoints) {
+    if (out->sandbox_key().empty()) out->set_sandbox_key(endpoint.netns_path());
+    for (const types::v1::PortMapping& port : endpoint.port_bindings()) *out->add_ports() = port;
+    v1::EndpointSettings& settings = (*out->mutable_networks())[endpoint.network_name()];
+    settings.set_network_id(endpoint.network_id());
+    settings.set_endpoint_id(endpoint.id());
+    *settings.mutable_aliases() = endpoint.aliases();
+    *settings.mutable_dns_names() = endpoint.dns_names();
+    if (endpoint.interfaces_size() == 0) continue;
+    const network::v1::InterfaceInfo& interface = endpoint.interfaces(0);
+    settings.set_mac_address(interface.mac_address());
+    settings.set_gateway(interface.gateway());
+    if (interface.addresses_size() > 0) {
+      // "10.88.0.2/16" → address and prefix length.
+      const std::string& cidr = interface.addresses(0);
+      const size_t slash = cidr.find('/');
+      settings.set_ip_address(cidr.substr(0, slash));
+      int prefix = 0;
+      if (slash != std::string::npos && absl::SimpleAtoi(cidr.substr(slash + 1), &prefix)) {
+        settings.set_ip_prefix_len(prefix);
+      }
+    }
+  }
+}
+
 RuntimeEvent FromProto(const v1::Event& event) {
   RuntimeEvent out;
   out.time = event.has_time() ? FromProto(event.time()) : absl::Time();

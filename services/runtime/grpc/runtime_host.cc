@@ -20,6 +20,7 @@
 #include "services/runtime/grpc/events_service.h"
 #include "services/runtime/grpc/images_proxy.h"
 #include "services/runtime/grpc/logs_service.h"
+#include "services/runtime/grpc/network_proxy.h"
 #include "services/runtime/grpc/shim_sample_source.h"
 #include "services/runtime/grpc/tasks_service.h"
 #include "services/runtime/grpc/volumes_proxy.h"
@@ -55,6 +56,7 @@ struct RuntimeParts {
   EventBus events;
   std::unique_ptr<ImagesProxy> images;
   std::unique_ptr<VolumesProxy> volumes;  // null without a volume service address
+  std::unique_ptr<NetworkProxy> network;  // null without a network service address
   std::unique_ptr<ContainerSupervisor> supervisor;
 };
 
@@ -75,6 +77,10 @@ absl::StatusOr<rpc::HostedService> HostRuntimeService(const rpc::ServiceSetup& s
       volumes_address != setup.service_addresses.end()) {
     BERTH_ASSIGN_OR_RETURN(parts->volumes, VolumesProxy::Dial(volumes_address->second));
   }
+  if (auto network_address = setup.service_addresses.find("network");
+      network_address != setup.service_addresses.end()) {
+    BERTH_ASSIGN_OR_RETURN(parts->network, NetworkProxy::Dial(network_address->second));
+  }
   SupervisorOptions options;
   options.root_dir = setup.root_dir;
   options.state_dir = setup.state_dir;
@@ -83,9 +89,10 @@ absl::StatusOr<rpc::HostedService> HostRuntimeService(const rpc::ServiceSetup& s
   options.default_log_driver = setup.config->log_driver;
   options.default_log_opts = setup.config->log_opts;
   if (setup.metrics) options.started = RegisterContainerStartHistogram(setup.metrics);
-  BERTH_ASSIGN_OR_RETURN(parts->supervisor, ContainerSupervisor::Create(
-                                                options, parts->store.get(), parts->images.get(),
-                                                parts->volumes.get(), &parts->events));
+  BERTH_ASSIGN_OR_RETURN(
+      parts->supervisor,
+      ContainerSupervisor::Create(options, parts->store.get(), parts->images.get(),
+                                  parts->volumes.get(), parts->network.get(), &parts->events));
   BERTH_RETURN_IF_ERROR(parts->supervisor->Restore());
 
   hosted.owned.push_back(parts);

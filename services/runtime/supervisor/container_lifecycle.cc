@@ -138,7 +138,12 @@ absl::Status ContainerSupervisor::CreateTask(const std::string& ns, const Contai
   for (const char* file : {"/shim.sock", "/init.exit", "/exec.fifo", "/shim.pid"}) {
     std::filesystem::remove(task_dir + file);
   }
-  BERTH_RETURN_IF_ERROR(shim::LaunchShim(options_.shim_binary, record.id, task_dir));
+  BERTH_RETURN_IF_ERROR(AttachNetwork(ns, record, spec));
+  if (absl::Status launched = shim::LaunchShim(options_.shim_binary, record.id, task_dir);
+      !launched.ok()) {
+    DetachNetwork(ns, record.id);
+    return launched;
+  }
   auto shim_client = std::make_shared<shim::ShimClient>(shim::ShimSocketPath(task_dir));
   shim::v1::CreateTaskRequest request;
   request.set_id(record.id);
@@ -173,6 +178,7 @@ absl::Status ContainerSupervisor::CreateTask(const std::string& ns, const Contai
     shutdown.set_id(record.id);
     shutdown.set_now(true);
     shim_client->Call("Shutdown", shutdown, nullptr).IgnoreError();
+    DetachNetwork(ns, record.id);
     return created;
   }
   std::lock_guard lock(slot.mu);
@@ -318,9 +324,14 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
       slot->ending_shims--;
       slot->changed.notify_all();
     }
+    if (record.ok()) {
+      if (report_oom) Publish(ns, *record, "oom");
+      Publish(ns, *record, "die", {{"exitCode", std::to_string(record->state.exit_code)}});
+    }
+    // Docker frees a stopped container's addresses. An operation under way (stop,
+    // restart, rm) detaches or re-attaches itself.
+    if (op.owns_lock()) DetachNetwork(ns, id);
     if (!record.ok()) return;
-    if (report_oom) Publish(ns, *record, "oom");
-    Publish(ns, *record, "die", {{"exitCode", std::to_string(record->state.exit_code)}});
     const v1::ContainerSpec spec = SpecOf(*record);
     if (spec.auto_remove()) {
       // After any stop or restart under way: removed unless it runs again.
@@ -379,7 +390,9 @@ absl::Status ContainerSupervisor::Stop(const std::string& ns, const std::string&
   std::shared_ptr<Slot> slot = SlotOf(record.id);
   std::lock_guard op(slot->op_mu);
   BERTH_ASSIGN_OR_RETURN(record, store_->Get(ns, record.id));
-  return StopLocked(ns, record, *slot, timeout, signal);
+  BERTH_RETURN_IF_ERROR(StopLocked(ns, record, *slot, timeout, signal));
+  DetachNetwork(ns, record.id);
+  return absl::OkStatus();
 }
 
 absl::Status ContainerSupervisor::StopLocked(const std::string& ns, const ContainerRecord& record,
@@ -590,6 +603,7 @@ absl::Status ContainerSupervisor::DeleteLocked(const std::string& ns, const Cont
   health_->Stop(record.id);
   TearDownTask(record.id, slot);
   WaitForEndingShims(slot);  // they are reached through the task dir removed below
+  DetachNetwork(ns, record.id);
   if (volumes_ != nullptr && (!record.mounts.empty() || !SpecOf(record).volumes_from().empty())) {
     BERTH_RETURN_IF_ERROR(volumes_->Release(ns, record.id, remove_volumes));
   }

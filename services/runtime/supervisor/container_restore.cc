@@ -56,6 +56,10 @@ void ContainerSupervisor::EndOrphanedTask(const std::string& id) {
 absl::Status ContainerSupervisor::Restore() {
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> namespaces, store_->ListNamespaces());
   std::map<std::string, std::string> known;  // id → namespace
+  // Containers whose network endpoints stay: those that had a task (one that ended
+  // meanwhile detaches as any exit does) and those a restart policy may start again
+  // (their start re-attaches). Everything else attached is stale.
+  std::map<std::string, std::string> network_live;
   for (const std::string& ns : namespaces) {
     BERTH_ASSIGN_OR_RETURN(std::vector<ContainerRecord> records, store_->List(ns));
     for (const ContainerRecord& record : records) {
@@ -68,6 +72,9 @@ absl::Status ContainerSupervisor::Restore() {
       const bool had_task = status == ContainerStatus::kRunning ||
                             status == ContainerStatus::kPaused ||
                             status == ContainerStatus::kRestarting;
+      if (had_task || record.restart_policy.name != RestartPolicyName::kNo) {
+        network_live[record.id] = ns;
+      }
       if (!had_task) {
         // A shim left from a start that berthd did not see through (it died between the
         // shim's Create and Start): its init never ran; end it and what it mounted.
@@ -121,6 +128,7 @@ absl::Status ContainerSupervisor::Restore() {
       OnInitExit(record.id, exit);
     }
   }
+  ReconcileNetworks(network_live);
   return CleanupOrphans(known);
 }
 

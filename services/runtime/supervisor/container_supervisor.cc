@@ -41,6 +41,12 @@ v1::ContainerSpec MergeImageDefaults(v1::ContainerSpec spec, const ImageRuntimeC
     spec.mutable_cmd();  // an entrypoint given clears the image's cmd
   }
   if (spec.user().empty()) spec.set_user(image.user);
+  for (const std::string& port : image.exposed_ports) {
+    const auto& exposed = spec.network().exposed_ports();
+    if (std::find(exposed.begin(), exposed.end(), port) == exposed.end()) {
+      spec.mutable_network()->add_exposed_ports(port);
+    }
+  }
   if (spec.working_dir().empty()) spec.set_working_dir(image.working_dir);
   if (spec.stop_signal().empty()) spec.set_stop_signal(image.stop_signal);
   for (const auto& [key, value] : image.labels) spec.mutable_labels()->insert({key, value});
@@ -69,13 +75,13 @@ v1::ContainerSpec MergeImageDefaults(v1::ContainerSpec spec, const ImageRuntimeC
 
 absl::StatusOr<std::unique_ptr<ContainerSupervisor>> ContainerSupervisor::Create(
     SupervisorOptions options, ContainerStore* store, ImageSource* images, VolumeSource* volumes,
-    EventBus* events) {
+    NetworkSource* network, EventBus* events) {
   BERTH_RETURN_IF_ERROR(MakeDir(options.root_dir));
   BERTH_RETURN_IF_ERROR(MakeDir(options.root_dir + "/containers"));
   BERTH_RETURN_IF_ERROR(MakeDir(options.state_dir));
   BERTH_RETURN_IF_ERROR(MakeDir(options.state_dir + "/tasks"));
   std::unique_ptr<ContainerSupervisor> supervisor(
-      new ContainerSupervisor(std::move(options), store, images, volumes, events));
+      new ContainerSupervisor(std::move(options), store, images, volumes, network, events));
   ContainerSupervisor* self = supervisor.get();
   TaskMonitor::Handlers handlers;
   handlers.event = [self](const std::string& id, const shim::v1::ShimEvent& event) {

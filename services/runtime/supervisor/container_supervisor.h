@@ -25,6 +25,7 @@
 #include "services/runtime/core/event_bus.h"
 #include "services/runtime/core/image_source.h"
 #include "services/runtime/supervisor/health_checker.h"
+#include "services/runtime/supervisor/network_source.h"
 #include "services/runtime/supervisor/task_monitor.h"
 #include "services/runtime/supervisor/volume_source.h"
 #include "shim/client/shim_client.h"
@@ -63,11 +64,9 @@ struct AttachTarget {
 
 class ContainerSupervisor {
  public:
-  static absl::StatusOr<std::unique_ptr<ContainerSupervisor>> Create(SupervisorOptions options,
-                                                                     ContainerStore* store,
-                                                                     ImageSource* images,
-                                                                     VolumeSource* volumes,
-                                                                     EventBus* events);
+  static absl::StatusOr<std::unique_ptr<ContainerSupervisor>> Create(
+      SupervisorOptions options, ContainerStore* store, ImageSource* images, VolumeSource* volumes,
+      NetworkSource* network, EventBus* events);
   ~ContainerSupervisor();
 
   // Live restore: reconnects to running shims, settles containers whose task ended while
@@ -97,6 +96,11 @@ class ContainerSupervisor {
   // `docker update`: resources (applied live to a running container's cgroup) and the
   // restart policy, by the request's field mask (empty: every field given non-zero).
   absl::Status Update(const std::string& ns, const v1::UpdateContainerRequest& request);
+
+  // The container's network endpoints (of every container when `id` is empty); none
+  // without a network service.
+  absl::StatusOr<std::vector<network::v1::Endpoint>> Endpoints(const std::string& ns,
+                                                               const std::string& id);
 
   // The spec a record was created from (its opaque bytes parsed).
   static v1::ContainerSpec SpecOf(const ContainerRecord& record);
@@ -144,11 +148,12 @@ class ContainerSupervisor {
   struct Slot;
 
   ContainerSupervisor(SupervisorOptions options, ContainerStore* store, ImageSource* images,
-                      VolumeSource* volumes, EventBus* events)
+                      VolumeSource* volumes, NetworkSource* network, EventBus* events)
       : options_(std::move(options)),
         store_(store),
         images_(images),
         volumes_(volumes),
+        network_(network),
         events_(events) {}
 
   std::shared_ptr<Slot> SlotOf(const std::string& id);
@@ -176,6 +181,14 @@ class ContainerSupervisor {
   // After its shim died: kills what is left in the container's cgroup, removes the cgroup
   // and unmounts the rootfs.
   void EndOrphanedTask(const std::string& id);
+  // The container's networks attached and its bundle's spec pointed at their netns and
+  // name files (container_network.cc); what an earlier run left is detached first.
+  absl::Status AttachNetwork(const std::string& ns, const ContainerRecord& record,
+                             const v1::ContainerSpec& spec);
+  // Every network of the container detached; failures are logged.
+  void DetachNetwork(const std::string& ns, const std::string& id);
+  // Endpoints of containers not in `live` (id → namespace) detached, in the background.
+  void ReconcileNetworks(const std::map<std::string, std::string>& live);
   void OnInitExit(const std::string& id, const ExitInfo& exit);
   // Starts the container's health check, if its spec has one.
   void StartHealthCheck(const ContainerRecord& record, std::shared_ptr<shim::ShimClient> shim);
@@ -188,7 +201,8 @@ class ContainerSupervisor {
   SupervisorOptions options_;
   ContainerStore* store_;
   ImageSource* images_;
-  VolumeSource* volumes_;  // null when berthd has no volume service configured
+  VolumeSource* volumes_;   // null when berthd has no volume service configured
+  NetworkSource* network_;  // null when berthd has no network service configured
   EventBus* events_;
   std::unique_ptr<TaskMonitor> monitor_;
   std::unique_ptr<HealthChecker> health_;

@@ -1,0 +1,69 @@
+#include "services/runtime/grpc/network_proxy.h"
+
+#include <chrono>
+
+#include "common/rpc/channel.h"
+#include "common/rpc/namespace.h"
+#include "common/rpc/status.h"
+#include "common/status_macros.h"
+
+namespace berth::runtime {
+namespace {
+
+constexpr auto kCallTimeout = std::chrono::seconds(60);
+
+void Scope(grpc::ClientContext& context, const std::string& ns) {
+  rpc::SetNamespace(context, ns);
+  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+  context.set_wait_for_ready(true);  // a network service still starting is waited for
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<NetworkProxy>> NetworkProxy::Dial(const std::string& address) {
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, rpc::Dial(address));
+  return std::unique_ptr<NetworkProxy>(new NetworkProxy(network::v1::Endpoints::NewStub(channel)));
+}
+
+absl::StatusOr<network::v1::Endpoint> NetworkProxy::Attach(
+    const std::string& ns, const network::v1::AttachEndpointRequest& request) {
+  grpc::ClientContext context;
+  Scope(context, ns);
+  network::v1::AttachEndpointResponse response;
+  BERTH_RETURN_IF_ERROR(rpc::FromGrpcStatus(stub_->Attach(&context, request, &response)));
+  return response.endpoint();
+}
+
+absl::Status NetworkProxy::Detach(const std::string& ns, const std::string& container_id) {
+  grpc::ClientContext context;
+  Scope(context, ns);
+  network::v1::DetachEndpointRequest request;
+  request.set_container_id(container_id);
+  google::protobuf::Empty response;
+  return rpc::FromGrpcStatus(stub_->Detach(&context, request, &response));
+}
+
+absl::StatusOr<std::vector<network::v1::Endpoint>> NetworkProxy::Endpoints(
+    const std::string& ns, const std::string& container_id) {
+  grpc::ClientContext context;
+  Scope(context, ns);
+  // Inspect and ps wait a little for a channel still connecting, then do without.
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  network::v1::ListEndpointsRequest request;
+  request.set_container_id(container_id);
+  network::v1::ListEndpointsResponse response;
+  BERTH_RETURN_IF_ERROR(rpc::FromGrpcStatus(stub_->List(&context, request, &response)));
+  return std::vector<network::v1::Endpoint>(response.endpoints().begin(),
+                                            response.endpoints().end());
+}
+
+absl::Status NetworkProxy::Reconcile(const std::string& ns, const std::vector<std::string>& live) {
+  grpc::ClientContext context;
+  Scope(context, ns);
+  network::v1::ReconcileEndpointsRequest request;
+  for (const std::string& id : live) request.add_live_container_ids(id);
+  network::v1::ReconcileEndpointsResponse response;
+  return rpc::FromGrpcStatus(stub_->Reconcile(&context, request, &response));
+}
+
+}  // namespace berth::runtime
