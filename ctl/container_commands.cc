@@ -27,6 +27,7 @@ void AddShared(CLI::App& parent, CommandRunner& run) {
   AddAttachCommand(parent, run);
   AddStatsCommand(parent, run);
   AddUpdateCommand(parent, run);
+  AddPortCommand(parent, run);
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ void AddTopCommand(CLI::App& parent, CommandRunner& run);
 void AddAttachCommand(CLI::App& parent, CommandRunner& run);
 void AddStatsCommand(CLI::App& parent, CommandRunner& run);
 void AddUpdateCommand(CLI::App& parent, CommandRunner& run);
+void AddPortCommand(CLI::App& parent, CommandRunner& run);
 
 // Containers.Create, pulling the image first as Docker does when berthd has none;
 // prints the daemon's warnings. Returns the exit code to use on failure (0: created).

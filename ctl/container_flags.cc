@@ -203,6 +203,19 @@ void AddContainerFlags(CLI::App& cmd, ContainerFlags& f) {
   cmd.add_option("--network,--net", f.network, "Connect a container to a network");
   cmd.add_option("-p,--publish", f.publish, "Publish a container's port(s) to the host")
       ->allow_extra_args(false);
+  cmd.add_flag("-P,--publish-all", f.publish_all, "Publish all exposed ports to random ports");
+  cmd.add_option("--expose", f.expose, "Expose a port or a range of ports")
+      ->allow_extra_args(false);
+  cmd.add_option("--ip", f.ip, "IPv4 address (e.g., 172.30.100.104)");
+  cmd.add_option("--mac-address", f.mac_address, "Container MAC address (e.g., 92:d0:c6:0a:29:33)");
+  cmd.add_option("--network-alias", f.network_aliases, "Add network-scoped alias for the container")
+      ->allow_extra_args(false);
+  cmd.add_option("--dns", f.dns, "Set custom DNS servers")->allow_extra_args(false);
+  cmd.add_option("--dns-search", f.dns_search, "Set custom DNS search domains")
+      ->allow_extra_args(false);
+  cmd.add_option("--dns-option", f.dns_options, "Set DNS options")->allow_extra_args(false);
+  cmd.add_option("--add-host", f.add_hosts, "Add a custom host-to-IP mapping (host:ip)")
+      ->allow_extra_args(false);
   cmd.add_option("-v,--volume", f.volumes, "Bind mount a volume")->allow_extra_args(false);
   cmd.add_option("--mount", f.mounts, "Attach a filesystem mount to the container")
       ->allow_extra_args(false);
@@ -433,6 +446,23 @@ absl::StatusOr<types::v1::MountRequest> ParseMount(const std::string& text) {
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> ParseExpose(const std::string& text) {
+  std::pair<std::string, std::string> port_proto = absl::StrSplit(text, absl::MaxSplits('/', 1));
+  const std::string proto = port_proto.second.empty() ? "tcp" : port_proto.second;
+  if (proto != "tcp" && proto != "udp" && proto != "sctp") {
+    return Invalid(text, "--expose", "invalid proto: " + proto);
+  }
+  uint32_t first = 0, last = 0;
+  if (!ParsePortRange(port_proto.first, &first, &last) || first == 0) {
+    return Invalid(text, "--expose", "invalid range format for --expose: " + text);
+  }
+  std::vector<std::string> out;
+  for (uint32_t port = first; port <= (last == 0 ? first : last); ++port) {
+    out.push_back(absl::StrCat(port, "/", proto));
+  }
+  return out;
+}
+
 absl::StatusOr<types::v1::VolumesFromRequest> ParseVolumesFrom(const std::string& text) {
   std::vector<std::string> parts = absl::StrSplit(text, ':');
   types::v1::VolumesFromRequest out;
@@ -543,6 +573,29 @@ absl::StatusOr<runtime::v1::CreateContainerRequest> BuildCreateRequest(
   network->set_mode(f.network);
   for (const std::string& text : f.publish) {
     BERTH_ASSIGN_OR_RETURN(*network->add_port_bindings(), ParsePortMapping(text));
+  }
+  network->set_publish_all(f.publish_all);
+  for (const std::string& text : f.expose) {
+    BERTH_ASSIGN_OR_RETURN(std::vector<std::string> ports, ParseExpose(text));
+    for (const std::string& port : ports) network->add_exposed_ports(port);
+  }
+  for (const std::string& dns : f.dns) network->add_dns(dns);
+  for (const std::string& search : f.dns_search) network->add_dns_search(search);
+  for (const std::string& option : f.dns_options) network->add_dns_options(option);
+  for (const std::string& host : f.add_hosts) {
+    // "name:ip" (Docker also takes "name=ip"); the IP may itself hold colons (IPv6).
+    const size_t sep = host.find_first_of(":=");
+    if (sep == std::string::npos || sep == 0 || sep + 1 == host.size()) {
+      return Invalid(host, "--add-host", "invalid argument \"" + host + "\" for \"--add-host\"");
+    }
+    network->add_extra_hosts(host.substr(0, sep) + ":" + host.substr(sep + 1));
+  }
+  if (!f.ip.empty() || !f.mac_address.empty() || !f.network_aliases.empty()) {
+    auto* endpoint = network->add_networks();
+    endpoint->set_network(f.network.empty() ? "bridge" : f.network);
+    endpoint->set_ipv4_address(f.ip);
+    endpoint->set_mac_address(f.mac_address);
+    for (const std::string& alias : f.network_aliases) endpoint->add_aliases(alias);
   }
   BERTH_RETURN_IF_ERROR(SetHealthcheck(f, spec));
   spec.set_auto_remove(f.auto_remove);

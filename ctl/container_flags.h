@@ -21,7 +21,10 @@ struct ContainerFlags {
   bool tty = false;
   bool auto_remove = false;
   std::vector<std::string> env, env_files, labels, log_opts, cap_add, cap_drop, security_opts,
-      tmpfs, ulimits, sysctls, publish, volumes, mounts, volumes_from;
+      tmpfs, ulimits, sysctls, publish, volumes, mounts, volumes_from, expose, dns, dns_search,
+      dns_options, add_hosts, network_aliases;
+  bool publish_all = false;
+  std::string ip, mac_address;
   std::optional<std::string> entrypoint;  // set (maybe "") when --entrypoint was given
   std::string user, workdir, hostname, restart = "no", stop_signal, log_driver, network;
   std::optional<int> stop_timeout;
@@ -59,6 +62,8 @@ absl::StatusOr<types::v1::MountRequest> ParseVolume(const std::string& text);
 absl::StatusOr<types::v1::MountRequest> ParseTmpfs(const std::string& text);
 // `--mount type=volume|bind|tmpfs,source=…,target=…[,readonly][,volume-nocopy]…`.
 absl::StatusOr<types::v1::MountRequest> ParseMount(const std::string& text);
+// `--expose port[-end][/proto]`: one "port/proto" per port.
+absl::StatusOr<std::vector<std::string>> ParseExpose(const std::string& text);
 // `--volumes-from container[:ro|:rw]` (the container as given; berthd resolves it).
 absl::StatusOr<types::v1::VolumesFromRequest> ParseVolumesFrom(const std::string& text);
 

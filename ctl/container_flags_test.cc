@@ -254,6 +254,42 @@ TEST(ParseMountTest, VolumeBindAndTmpfs) {
   EXPECT_FALSE(ParseMount("type=bind,src=/a,dst=/b,volume-nocopy").ok());
 }
 
+TEST(ParseExposeTest, PortsRangesAndProtocols) {
+  EXPECT_THAT(*ParseExpose("80"), ElementsAre("80/tcp"));
+  EXPECT_THAT(*ParseExpose("53/udp"), ElementsAre("53/udp"));
+  EXPECT_THAT(*ParseExpose("7000-7002"), ElementsAre("7000/tcp", "7001/tcp", "7002/tcp"));
+  EXPECT_FALSE(ParseExpose("80/icmp").ok());
+  EXPECT_FALSE(ParseExpose("http").ok());
+  EXPECT_FALSE(ParseExpose("0").ok());
+}
+
+TEST(BuildCreateRequestTest, NetworkFlags) {
+  ContainerFlags flags;
+  flags.image_and_args = {"busybox"};
+  flags.network = "front";
+  flags.publish_all = true;
+  flags.expose = {"2222"};
+  flags.dns = {"10.0.0.2"};
+  flags.dns_search = {"example.com"};
+  flags.add_hosts = {"www.example.com:1.1.1.1", "gw=host-gateway"};
+  flags.ip = "172.30.0.9";
+  flags.network_aliases = {"web"};
+  auto request = BuildCreateRequest(flags);
+  ASSERT_TRUE(request.ok()) << request.status();
+  const auto& network = request->spec().network();
+  EXPECT_EQ(network.mode(), "front");
+  EXPECT_TRUE(network.publish_all());
+  EXPECT_THAT(network.exposed_ports(), ElementsAre("2222/tcp"));
+  EXPECT_THAT(network.dns(), ElementsAre("10.0.0.2"));
+  EXPECT_THAT(network.extra_hosts(), ElementsAre("www.example.com:1.1.1.1", "gw:host-gateway"));
+  ASSERT_EQ(network.networks_size(), 1);
+  EXPECT_EQ(network.networks(0).network(), "front");
+  EXPECT_EQ(network.networks(0).ipv4_address(), "172.30.0.9");
+  EXPECT_THAT(network.networks(0).aliases(), ElementsAre("web"));
+  flags.add_hosts = {"nocolon"};
+  EXPECT_FALSE(BuildCreateRequest(flags).ok());
+}
+
 TEST(ParseVolumesFromTest, Modes) {
   auto plain = ParseVolumesFrom("store");
   ASSERT_TRUE(plain.ok());

@@ -306,10 +306,21 @@ Json NetworkSettingsJson(const runtime::v1::NetworkSettings& n) {
                       {"GlobalIPv6PrefixLen", e.global_ipv6_prefix_len()},
                       {"DNSNames", List(e.dns_names())}};
   }
+  // The top-level address fields describe the default network only (Docker's legacy).
+  runtime::v1::EndpointSettings bridge;
+  if (auto it = n.networks().find("bridge"); it != n.networks().end()) bridge = it->second;
   return {{"Bridge", ""},
           {"SandboxID", ""},
           {"SandboxKey", n.sandbox_key()},
           {"Ports", PortMap(n.ports())},
+          {"EndpointID", bridge.endpoint_id()},
+          {"Gateway", bridge.gateway()},
+          {"GlobalIPv6Address", ""},
+          {"GlobalIPv6PrefixLen", 0},
+          {"IPAddress", bridge.ip_address()},
+          {"IPPrefixLen", bridge.ip_prefix_len()},
+          {"IPv6Gateway", ""},
+          {"MacAddress", bridge.mac_address()},
           {"Networks", networks}};
 }
 

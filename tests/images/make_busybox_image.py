@@ -20,7 +20,8 @@ import os
 import tarfile
 
 APPLETS = ["sh", "ls", "cat", "echo", "true", "false", "sleep", "id", "env", "ps",
-           "hostname", "wc", "grep", "mkdir", "touch", "rm", "tr", "head", "tar", "gzip"]
+           "hostname", "wc", "grep", "mkdir", "touch", "rm", "tr", "head", "tar", "gzip",
+           "httpd", "wget", "ip", "nc", "cut", "sed"]
 MTIME = 1700000000  # 2023-11-14T22:13:20Z
 CREATED = "2023-11-14T22:13:20Z"
 PASSWD = b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
