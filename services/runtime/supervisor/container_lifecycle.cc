@@ -111,10 +111,22 @@ absl::StatusOr<int> ContainerSupervisor::StartLocked(const std::string& ns, Cont
   state.oom_killed = false;
   state.stopped_by_user = false;
   {
+    // A process as short as `true` may have exited, and OnInitExit recorded it, before
+    // this line: "running" must not overwrite that (a --rm container would then never be
+    // removed). Under slot.mu, OnInitExit has either not begun (it records the exit after
+    // this write) or has taken the task (only the start time is added here).
     std::lock_guard lock(slot.mu);
     slot.started_at = state.started_at;
+    if (slot.task_ready) {
+      BERTH_ASSIGN_OR_RETURN(record, store_->UpdateState(ns, record.id, state));
+    } else {
+      BERTH_ASSIGN_OR_RETURN(record, store_->Update(ns, record.id, [&](ContainerRecord& r) {
+        r.state.started_at = state.started_at;
+        r.state.error.clear();
+        return absl::OkStatus();
+      }));
+    }
   }
-  BERTH_ASSIGN_OR_RETURN(record, store_->UpdateState(ns, record.id, state));
   Publish(ns, record, "start");
   {
     std::shared_ptr<shim::ShimClient> shim;
