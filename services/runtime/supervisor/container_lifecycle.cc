@@ -565,6 +565,12 @@ absl::StatusOr<ExitInfo> ContainerSupervisor::Wait(const std::string& ns, const 
                                                    const std::function<bool()>& cancelled) {
   BERTH_ASSIGN_OR_RETURN(ContainerRecord record, store_->Resolve(ns, ref));
   std::shared_ptr<Slot> slot = SlotOf(record.id);
+  if (condition == v1::WAIT_CONDITION_REMOVED &&
+      absl::IsNotFound(store_->Get(ns, record.id).status())) {
+    // Removed between Resolve and SlotOf: this slot is a new one nobody will mark removed.
+    DropSlot(record.id);
+    return ExitInfo{record.state.exit_code, record.state.finished_at, record.state.oom_killed};
+  }
   std::unique_lock lock(slot->mu);
   const int generation = slot->exit_generation;
   if (condition == v1::WAIT_CONDITION_REMOVED) {
