@@ -45,6 +45,24 @@ int WaitExitCode(const GlobalOptions& global, const std::string& id) {
   return status.ok() ? response.exit_code() : ReportCallError(global, status);
 }
 
+// `run --rm` returns once the container is gone, as Docker's does: berthd removes it
+// after its exit, and a script's next command must not find it. NOT_FOUND is that, too.
+void WaitRemoved(const GlobalOptions& global, const std::string& id) {
+  grpc::Status status = CallService<Tasks>(
+      global,
+      [&](Tasks::Stub& stub, auto& context) {
+        runtime::v1::WaitTaskRequest request;
+        request.set_id(id);
+        request.set_condition(runtime::v1::WAIT_CONDITION_REMOVED);
+        runtime::v1::WaitTaskResponse response;
+        return stub.Wait(&context, request, &response);
+      },
+      /*deadline_seconds=*/60);
+  if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
+    std::fprintf(stderr, "berthctl: removing %s: %s\n", id.c_str(), status.error_message().c_str());
+  }
+}
+
 // An exec's exit code once its attach stream ended without a result.
 int ExecExitCode(const GlobalOptions& global, const std::string& exec_id) {
   runtime::v1::InspectExecResponse response;
@@ -55,6 +73,39 @@ int ExecExitCode(const GlobalOptions& global, const std::string& exec_id) {
   });
   if (!status.ok()) return ReportCallError(global, status);
   return response.exec().has_exit_code() ? response.exec().exit_code() : 0;
+}
+
+// AttachAndStart, telling whether the attach ended detached (a detach key sequence).
+int AttachStartAndReport(const GlobalOptions& global, const std::string& command,
+                         const std::string& id, const std::string& exec_id, bool stdin, bool tty,
+                         const std::string& detach_keys, const std::function<grpc::Status()>& start,
+                         bool* detached) {
+  auto channel = Connect(global);
+  if (!channel.ok()) return ReportConnectError(global, channel.status());
+  AttachTarget target;
+  target.id = id;
+  target.exec_id = exec_id;
+  target.stdin = stdin;
+  target.tty = tty;
+  target.detach_keys = detach_keys;
+  grpc::Status start_status;
+  std::function<grpc::Status()> recorded_start;
+  if (start) {
+    recorded_start = [&] { return start_status = start(); };
+  }
+  AttachOutcome outcome;
+  grpc::Status status = RunAttached(*channel, target, recorded_start, &outcome);
+  if (!start_status.ok()) {
+    return ReportRunError(global, command, start_status,
+                          StartFailureExitCode(start_status.error_message()));
+  }
+  if (detached != nullptr) *detached = outcome.detached;
+  if (outcome.detached) return 0;
+  if (outcome.has_result) return outcome.exit_code;
+  if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+    return ReportCallError(global, status);
+  }
+  return exec_id.empty() ? WaitExitCode(global, id) : ExecExitCode(global, exec_id);
 }
 
 int RunCreate(const GlobalOptions& global, const std::string& command, const ContainerFlags& flags,
@@ -79,7 +130,12 @@ int Run(const GlobalOptions& global, const ContainerFlags& flags) {
     std::printf("%s\n", id.c_str());
     return 0;
   }
-  return AttachAndStart(global, "run", id, "", flags.interactive, flags.tty, "", start);
+  bool detached = false;
+  const int code = AttachStartAndReport(global, "run", id, "", flags.interactive, flags.tty, "",
+                                        start, &detached);
+  // After a failed start berthd has removed it already: the wait ends at once.
+  if (flags.auto_remove && !detached) WaitRemoved(global, id);
+  return code;
 }
 
 }  // namespace
@@ -112,31 +168,8 @@ int CreateContainer(const GlobalOptions& global, const std::string& command,
 int AttachAndStart(const GlobalOptions& global, const std::string& command, const std::string& id,
                    const std::string& exec_id, bool stdin, bool tty, const std::string& detach_keys,
                    const std::function<grpc::Status()>& start) {
-  auto channel = Connect(global);
-  if (!channel.ok()) return ReportConnectError(global, channel.status());
-  AttachTarget target;
-  target.id = id;
-  target.exec_id = exec_id;
-  target.stdin = stdin;
-  target.tty = tty;
-  target.detach_keys = detach_keys;
-  grpc::Status start_status;
-  std::function<grpc::Status()> recorded_start;
-  if (start) {
-    recorded_start = [&] { return start_status = start(); };
-  }
-  AttachOutcome outcome;
-  grpc::Status status = RunAttached(*channel, target, recorded_start, &outcome);
-  if (!start_status.ok()) {
-    return ReportRunError(global, command, start_status,
-                          StartFailureExitCode(start_status.error_message()));
-  }
-  if (outcome.detached) return 0;
-  if (outcome.has_result) return outcome.exit_code;
-  if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
-    return ReportCallError(global, status);
-  }
-  return exec_id.empty() ? WaitExitCode(global, id) : ExecExitCode(global, exec_id);
+  return AttachStartAndReport(global, command, id, exec_id, stdin, tty, detach_keys, start,
+                              nullptr);
 }
 
 void AddCreateCommand(CLI::App& parent, CommandRunner& run) {
