@@ -7,6 +7,7 @@
 #include "ctl/command.h"
 #include "ctl/image_commands.h"
 #include "ctl/network_commands.h"
+#include "ctl/shared_channels.h"
 #include "ctl/volume_commands.h"
 
 namespace {
@@ -109,5 +110,6 @@ int main(int argc, char** argv) {
     PrintTopHelp(app);
     return help ? 0 : berth::ctl::kExitUsage;
   }
+  berth::ctl::SharedChannels channels;
   return run(options);
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/rpc/namespace.h"
+#include "ctl/shared_channels.h"
 
 namespace berth::ctl {
 
@@ -17,7 +18,7 @@ namespace {
 // UNAVAILABLE comes both from an unreachable berthd and from berthd relaying an unreachable
 // registry; only a fresh connection tells them apart.
 bool DaemonAnswers(const GlobalOptions& options) {
-  auto channel = Connect(options);
+  auto channel = ConnectFresh(options);
   return channel.ok() &&
          (*channel)->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }
