@@ -5,7 +5,9 @@
 
 #include <cerrno>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "shim/oci/mount_options.h"
 
 namespace berth::oci {
@@ -53,6 +55,29 @@ absl::Status RootfsMounts::Unmount() {
   absl::Status status = UnmountAll(target_);
   if (status.ok()) target_.clear();
   return status;
+}
+
+std::vector<oci::Mount> ReadOnlyView(std::vector<oci::Mount> mounts) {
+  for (oci::Mount& mount : mounts) {
+    if (mount.type != "overlay") continue;
+    std::string upper, lower;
+    std::vector<std::string> options;
+    for (const std::string& option : mount.options) {
+      absl::string_view value = option;
+      if (absl::ConsumePrefix(&value, "upperdir=")) {
+        upper = std::string(value);
+      } else if (absl::ConsumePrefix(&value, "lowerdir=")) {
+        lower = std::string(value);
+      } else if (!absl::StartsWith(option, "workdir=") && option != "volatile" && option != "rw") {
+        options.push_back(option);
+      }
+    }
+    if (upper.empty() || lower.empty()) continue;
+    options.push_back(absl::StrCat("lowerdir=", upper, ":", lower));
+    options.push_back("ro");
+    mount.options = std::move(options);
+  }
+  return mounts;
 }
 
 absl::Status UnmountAll(const std::string& target) {

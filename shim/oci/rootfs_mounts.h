@@ -35,6 +35,12 @@ class RootfsMounts {
   std::string target_;
 };
 
+// The same file system to look at, read-only: an overlay's upper directory becomes its top
+// lower layer. Unmounting a writable overlay syncs the whole file system under its upper
+// directory (tens of ms on a busy disk); a read-only one has nothing to sync. Other mounts
+// are returned as they are.
+std::vector<oci::Mount> ReadOnlyView(std::vector<oci::Mount> mounts);
+
 // Unmounts whatever is mounted on `target` (a rootfs some process left behind).
 absl::Status UnmountAll(const std::string& target);
 

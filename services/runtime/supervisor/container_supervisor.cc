@@ -313,7 +313,7 @@ absl::StatusOr<ContainerRecord> ContainerSupervisor::CreateContainer(
       mounts.push_back(oci::Mount{"", mount.type, mount.source, mount.options});
     }
     absl::StatusOr<oci::RootfsMounts> mounted =
-        oci::RootfsMounts::Mount(mounts, context.rootfs_path);
+        oci::RootfsMounts::Mount(oci::ReadOnlyView(std::move(mounts)), context.rootfs_path);
     if (!mounted.ok()) return fail(mounted.status());
     oci_spec = BuildContainerSpec(rootfs.config, options, context);
   }
