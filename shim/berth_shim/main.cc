@@ -1,6 +1,6 @@
 // berth-shim: owns one container for the runtime service, outliving it.
 //
-//   berth-shim --id <container id> --state-dir <dir>
+//   berth-shim --id <container id> --state-dir <dir> [--seccomp-cache <dir>]
 //
 // Binds <dir>/shim.sock (0600; <dir> is the runtime's, 0700), then leaves the runtime's
 // process tree (fork, setsid, fork): the process the runtime started exits 0 once the
@@ -26,6 +26,7 @@
 #include "shim/berth_shim/event_loop.h"
 #include "shim/berth_shim/rpc_server.h"
 #include "shim/berth_shim/shim_task.h"
+#include "shim/oci/seccomp.h"
 #include "shim/protocol/unix_address.h"
 
 namespace berth::shim {
@@ -34,6 +35,7 @@ namespace {
 struct Flags {
   std::string id;
   std::string state_dir;
+  std::string seccomp_cache;  // compiled seccomp programs, shared by the runtime's shims
 };
 
 bool ParseFlags(int argc, char** argv, Flags& flags) {
@@ -43,12 +45,15 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
       flags.id = argv[i + 1];
     } else if (name == "--state-dir") {
       flags.state_dir = argv[i + 1];
+    } else if (name == "--seccomp-cache") {
+      flags.seccomp_cache = argv[i + 1];
     } else {
       return false;
     }
   }
   return argc % 2 == 1 && !flags.id.empty() && !flags.state_dir.empty() &&
-         flags.state_dir[0] == '/';
+         flags.state_dir[0] == '/' &&
+         (flags.seccomp_cache.empty() || flags.seccomp_cache[0] == '/');
 }
 
 absl::StatusOr<UniqueFd> Listen(const std::string& path) {
@@ -123,8 +128,14 @@ int main(int argc, char** argv) {
   ::syscall(SYS_close_range, 3u, ~0u, 0u);
   Flags flags;
   if (!ParseFlags(argc, argv, flags)) {
-    std::fprintf(stderr, "usage: berth-shim --id <container id> --state-dir <absolute dir>\n");
+    std::fprintf(stderr,
+                 "usage: berth-shim --id <container id> --state-dir <absolute dir> "
+                 "[--seccomp-cache <absolute dir>]\n");
     return 2;
+  }
+  if (!flags.seccomp_cache.empty() &&
+      (::mkdir(flags.seccomp_cache.c_str(), 0700) == 0 || errno == EEXIST)) {
+    berth::oci::SetSeccompCacheDir(flags.seccomp_cache);
   }
   auto listener = Listen(absl::StrCat(flags.state_dir, "/shim.sock"));
   if (!listener.ok()) {

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "berth/shim/v1/shim.pb.h"
+#include "shim/client/shim_launch.h"
 #include "shim/protocol/unix_address.h"
 
 extern char** environ;
@@ -77,7 +78,7 @@ std::string ShimSocketPath(const std::string& state_dir) {
 }
 
 absl::Status LaunchShim(const std::string& shim_binary, const std::string& id,
-                        const std::string& state_dir) {
+                        const std::string& state_dir, const std::string& seccomp_cache) {
   int errors[2];
   if (::pipe2(errors, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe2");
   UniqueFd error_read(errors[0]), error_write(errors[1]);
@@ -96,6 +97,10 @@ absl::Status LaunchShim(const std::string& shim_binary, const std::string& id,
   posix_spawnattr_setsigdefault(&attributes, &all);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<std::string> args = {shim_binary, "--id", id, "--state-dir", state_dir};
+  if (!seccomp_cache.empty()) {
+    args.push_back("--seccomp-cache");
+    args.push_back(seccomp_cache);
+  }
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -124,6 +129,11 @@ absl::Status LaunchShim(const std::string& shim_binary, const std::string& id,
       absl::StrCat("berth-shim for ", id, " failed to start: ",
                    absl::StripAsciiWhitespace(stderr_text.empty() ? std::string("no reason given")
                                                                   : stderr_text)));
+}
+
+absl::Status LaunchShim(const std::string& shim_binary, const std::string& id,
+                        const std::string& state_dir) {
+  return LaunchShim(shim_binary, id, state_dir, "");
 }
 
 absl::StatusOr<UniqueFd> ShimClient::Send(absl::string_view method,

@@ -1,5 +1,6 @@
 #include "shim/oci/seccomp.h"
 
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -15,6 +17,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
 #include "shim/oci/spec_json.h"
@@ -178,9 +182,92 @@ absl::StatusOr<std::vector<sock_filter>> ExportFilter(scmp_filter_ctx ctx) {
   return filter;
 }
 
-}  // namespace
+// ---- the cache of compiled programs ----
 
-absl::StatusOr<SeccompProgram> CompileSeccomp(const Seccomp& spec) {
+std::string& CacheDir() {
+  static std::string* dir = new std::string();
+  return *dir;
+}
+
+constexpr char kCacheMagic[4] = {'B', 'S', 'C', '1'};
+
+std::string CacheKey(const Seccomp& spec) {
+  const scmp_version* version = seccomp_version();
+  Spec carrier;
+  carrier.linux_config.seccomp = spec;
+  return absl::StrCat("libseccomp ", version->major, ".", version->minor, ".", version->micro,
+                      " api ", seccomp_api_get(), "\n", SerializeSpec(carrier));
+}
+
+std::string CachePath(const std::string& dir, const std::string& key) {
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : key) hash = (hash ^ c) * 1099511628211ull;
+  return absl::StrFormat("%s/%016x.bpf", dir, hash);
+}
+
+template <typename T>
+void Put(std::string& out, const T& value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+template <typename T>
+bool Take(absl::string_view& in, T& value) {
+  if (in.size() < sizeof(value)) return false;
+  std::memcpy(&value, in.data(), sizeof(value));
+  in.remove_prefix(sizeof(value));
+  return true;
+}
+
+// magic, key size, key, flags, notify, instruction count, instructions.
+std::optional<SeccompProgram> LoadCached(const std::string& path, const std::string& key) {
+  absl::StatusOr<std::string> text = ReadSmallFile(path, 1 << 20);
+  if (!text.ok()) return std::nullopt;
+  absl::string_view in = *text;
+  uint32_t key_size = 0, count = 0;
+  uint8_t notify = 0;
+  SeccompProgram program;
+  if (!absl::ConsumePrefix(&in, absl::string_view(kCacheMagic, sizeof(kCacheMagic))) ||
+      !Take(in, key_size) || key_size != key.size() || in.substr(0, key_size) != key) {
+    return std::nullopt;
+  }
+  in.remove_prefix(key_size);
+  if (!Take(in, program.flags) || !Take(in, notify) || !Take(in, count) || count == 0 ||
+      count > BPF_MAXINSNS || in.size() != count * sizeof(sock_filter)) {
+    return std::nullopt;
+  }
+  program.notify = notify != 0;
+  program.filter.resize(count);
+  std::memcpy(program.filter.data(), in.data(), in.size());
+  return program;
+}
+
+// Best effort: a cache that cannot be written only costs the next process a compile.
+void StoreCached(const std::string& path, const std::string& key, const SeccompProgram& program) {
+  std::string out(kCacheMagic, sizeof(kCacheMagic));
+  Put(out, static_cast<uint32_t>(key.size()));
+  out += key;
+  Put(out, program.flags);
+  Put(out, static_cast<uint8_t>(program.notify));
+  Put(out, static_cast<uint32_t>(program.filter.size()));
+  out.append(reinterpret_cast<const char*>(program.filter.data()),
+             program.filter.size() * sizeof(sock_filter));
+  // A name of its own per writer: shims compiling the same profile at once do not mix.
+  const std::string temporary = absl::StrCat(path, ".", ::getpid(), ".tmp");
+  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) return;
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::write(fd.get(), out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  if (done != out.size() || ::rename(temporary.c_str(), path.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+  }
+}
+
+absl::StatusOr<SeccompProgram> Compile(const Seccomp& spec) {
   SeccompProgram program;
   BERTH_ASSIGN_OR_RETURN(uint32_t default_action,
                          Action(spec.default_action, spec.default_errno_ret,
@@ -211,6 +298,21 @@ absl::StatusOr<SeccompProgram> CompileSeccomp(const Seccomp& spec) {
   BERTH_ASSIGN_OR_RETURN(program.filter, ExportFilter(ctx.get()));
   return program;
 }
+
+}  // namespace
+
+absl::StatusOr<SeccompProgram> CompileSeccomp(const Seccomp& spec) {
+  const std::string dir = CacheDir();
+  if (dir.empty()) return Compile(spec);
+  const std::string key = CacheKey(spec);
+  const std::string path = CachePath(dir, key);
+  if (std::optional<SeccompProgram> cached = LoadCached(path, key)) return *std::move(cached);
+  BERTH_ASSIGN_OR_RETURN(SeccompProgram program, Compile(spec));
+  StoreCached(path, key, program);
+  return program;
+}
+
+void SetSeccompCacheDir(std::string dir) { CacheDir() = std::move(dir); }
 
 int InstallSeccomp(const SeccompProgram& program, ChildError* error) {
   sock_fprog fprog{static_cast<unsigned short>(program.filter.size()),

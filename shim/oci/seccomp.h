@@ -4,6 +4,7 @@
 
 #include <linux/filter.h>
 
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -24,6 +25,13 @@ struct SeccompProgram {
 // architecture or flag is InvalidArgument naming its field, e.g.
 // "linux.seccomp.syscalls[3].action: ...".
 absl::StatusOr<SeccompProgram> CompileSeccomp(const Seccomp& spec);
+
+// Where CompileSeccomp keeps what it compiled for the processes after this one (every shim
+// compiles the same profile, about 10 ms of libseccomp each): one file per program, named
+// by a hash of everything the compile depends on (linux.seccomp, libseccomp's version and
+// the kernel API level it detected) and holding that whole key, so only an exact match is
+// used. The directory must be as trusted as the binary. Empty (the default): no cache.
+void SetSeccompCacheDir(std::string dir);
 
 // Installs `program` in the calling process; safe between clone() and exec(). Without
 // no_new_privs the caller needs CAP_SYS_ADMIN. Returns 0, or with `notify` the listener

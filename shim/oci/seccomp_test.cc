@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
@@ -259,6 +261,73 @@ TEST(SeccompTest, BadFieldsAreNamed) {
   spec.syscalls[0].errno_ret = 70000;
   EXPECT_THAT(CompileSeccomp(spec), StatusIs(absl::StatusCode::kInvalidArgument,
                                              HasSubstr("linux.seccomp.syscalls[0].errnoRet")));
+}
+
+// A private directory that is removed with what is in it.
+class CacheDir {
+ public:
+  CacheDir() {
+    char path[] = "/tmp/berth-seccomp-cache-XXXXXX";
+    dir_ = ::mkdtemp(path);
+  }
+  ~CacheDir() {
+    SetSeccompCacheDir("");
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  const std::string& path() const { return dir_; }
+  std::vector<std::string> Files() const {
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+      files.push_back(entry.path());
+    }
+    return files;
+  }
+
+ private:
+  std::string dir_;
+};
+
+bool SameProgram(const SeccompProgram& a, const SeccompProgram& b) {
+  return a.flags == b.flags && a.notify == b.notify && a.filter.size() == b.filter.size() &&
+         std::memcmp(a.filter.data(), b.filter.data(), a.filter.size() * sizeof(sock_filter)) == 0;
+}
+
+TEST(SeccompCacheTest, ASecondCompileReadsTheFirstOnesProgram) {
+  absl::StatusOr<SeccompProgram> uncached = CompileSeccomp(DockerDefaultSeccomp());
+  ASSERT_THAT(uncached, IsOk());
+  CacheDir cache;
+  SetSeccompCacheDir(cache.path());
+  absl::StatusOr<SeccompProgram> first = CompileSeccomp(DockerDefaultSeccomp());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(cache.Files().size(), 1u);
+  absl::StatusOr<SeccompProgram> second = CompileSeccomp(DockerDefaultSeccomp());
+  ASSERT_THAT(second, IsOk());
+  EXPECT_TRUE(SameProgram(*uncached, *first));
+  EXPECT_TRUE(SameProgram(*uncached, *second));
+  // Another profile is another file, and its own program.
+  absl::StatusOr<SeccompProgram> other = CompileSeccomp(GetpidFails42());
+  ASSERT_THAT(other, IsOk());
+  EXPECT_EQ(cache.Files().size(), 2u);
+  EXPECT_EQ(RunUnderFilter(*CompileSeccomp(GetpidFails42()),
+                           [] {
+                             errno = 0;
+                             return ::syscall(SYS_getpid) == -1 && errno == 42 ? 0 : 1;
+                           }),
+            0);
+}
+
+TEST(SeccompCacheTest, ADamagedFileIsCompiledAgain) {
+  CacheDir cache;
+  SetSeccompCacheDir(cache.path());
+  ASSERT_THAT(CompileSeccomp(GetpidFails42()), IsOk());
+  ASSERT_EQ(cache.Files().size(), 1u);
+  const std::string file = cache.Files()[0];
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) - 3);
+  absl::StatusOr<SeccompProgram> again = CompileSeccomp(GetpidFails42());
+  ASSERT_THAT(again, IsOk());
+  SetSeccompCacheDir("");
+  EXPECT_TRUE(SameProgram(*again, *CompileSeccomp(GetpidFails42())));
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "services/runtime/supervisor/container_slot.h"
 #include "services/runtime/supervisor/container_supervisor.h"
 #include "services/runtime/supervisor/spec_options.h"
+#include "shim/client/shim_launch.h"
 #include "shim/oci/rootfs_mounts.h"
 #include "shim/protocol/proto_time.h"
 
@@ -151,7 +152,8 @@ absl::Status ContainerSupervisor::CreateTask(const std::string& ns, const Contai
     std::filesystem::remove(task_dir + file);
   }
   BERTH_RETURN_IF_ERROR(AttachNetwork(ns, record, spec));
-  if (absl::Status launched = shim::LaunchShim(options_.shim_binary, record.id, task_dir);
+  if (absl::Status launched = shim::LaunchShim(options_.shim_binary, record.id, task_dir,
+                                               options_.state_dir + "/seccomp");
       !launched.ok()) {
     DetachNetwork(ns, record.id);
     return launched;
