@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "daemon/daemon_host.h"
+#include "daemon/heap_trimmer.h"
 #include "daemon/host_config.h"
 
 namespace {
@@ -52,6 +53,7 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  berth::daemon::UseOneMallocArena();
   CLI::App app{"berthd: the berth container engine's service host", "berthd"};
   DaemonFlags flags;
   AddFlags(app, flags);
@@ -95,6 +97,7 @@ int main(int argc, char** argv) {
                                     {"metrics", (*host)->metrics_address()},
                                     {"version", berth::Version()}});
   ::sd_notify(0, "READY=1\nSTATUS=serving");
+  berth::daemon::HeapTrimmer trimmer;
 
   for (;;) {
     int signal_number = 0;
