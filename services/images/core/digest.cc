@@ -57,31 +57,33 @@ absl::string_view Digest::hex() const {
   return text_.empty() ? absl::string_view() : absl::string_view(text_).substr(kPrefix.size());
 }
 
-Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
-}
+// OpenSSL 3 marks its digest-specific functions deprecated in favour of EVP; they are
+// kept on purpose (see digest.h).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+Sha256Hasher::Sha256Hasher() { SHA256_Init(&ctx_); }
 
 void Sha256Hasher::Update(const void* data, size_t size) {
-  EVP_DigestUpdate(ctx_.get(), data, size);
+  SHA256_Update(&ctx_, data, size);
   bytes_ += size;
 }
 
 Digest Sha256Hasher::Finish() {
-  uint8_t out[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(ctx_.get(), out, &size);
-  EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+  uint8_t out[SHA256_DIGEST_LENGTH];
+  SHA256_Final(out, &ctx_);
+  SHA256_Init(&ctx_);
   bytes_ = 0;
-  return Digest::FromSha256Bytes(absl::MakeConstSpan(out, size));
+  return Digest::FromSha256Bytes(absl::MakeConstSpan(out, sizeof(out)));
 }
 
 Digest Sha256Hasher::Peek() const {
-  std::unique_ptr<EVP_MD_CTX, CtxFree> copy(EVP_MD_CTX_new());
-  EVP_MD_CTX_copy_ex(copy.get(), ctx_.get());
-  uint8_t out[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(copy.get(), out, &size);
-  return Digest::FromSha256Bytes(absl::MakeConstSpan(out, size));
+  SHA256_CTX copy = ctx_;
+  uint8_t out[SHA256_DIGEST_LENGTH];
+  SHA256_Final(out, &copy);
+  return Digest::FromSha256Bytes(absl::MakeConstSpan(out, sizeof(out)));
 }
+
+#pragma GCC diagnostic pop
 
 }  // namespace berth::images
