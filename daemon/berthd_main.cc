@@ -1,7 +1,6 @@
 // berthd: hosts any subset of berth's services on one gRPC endpoint, plus /metrics.
 #include <signal.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -15,6 +14,7 @@
 #include "daemon/daemon_host.h"
 #include "daemon/heap_trimmer.h"
 #include "daemon/host_config.h"
+#include "daemon/service_notify.h"
 
 namespace {
 
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
                                     {"listen", absl::StrJoin((*host)->listen_addresses(), ",")},
                                     {"metrics", (*host)->metrics_address()},
                                     {"version", berth::Version()}});
-  ::sd_notify(0, "READY=1\nSTATUS=serving");
+  berth::daemon::NotifyServiceManager("READY=1\nSTATUS=serving");
   berth::daemon::HeapTrimmer trimmer;
 
   for (;;) {
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
     berth::log::Info("berthd stopping", {{"signal", strsignal(signal_number)}});
     break;
   }
-  ::sd_notify(0, "STOPPING=1");
+  berth::daemon::NotifyServiceManager("STOPPING=1");
   (*host)->Shutdown();  // sockets removed, in-flight calls finished
   berth::log::Info("berthd stopped");
   // Destroying the metrics server (civetweb) and gRPC's globals waits out their poll
