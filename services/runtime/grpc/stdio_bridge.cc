@@ -43,7 +43,7 @@ absl::Status BridgeAttach(ContainerSupervisor& supervisor, const std::string& ns
   const v1::AttachOptions options = first.options();
   BERTH_ASSIGN_OR_RETURN(std::string keys, ParseDetachKeys(options.detach_keys()));
   BERTH_ASSIGN_OR_RETURN(std::string id, supervisor.ResolveId(ns, options.id()));
-  const int generation = supervisor.ExitGeneration(id);
+  const ContainerSupervisor::ExitWatch exit_watch = supervisor.WatchExit(id);
 
   AttachTarget target;
   std::unique_ptr<shim::ShimStream> output;
@@ -132,7 +132,7 @@ absl::Status BridgeAttach(ContainerSupervisor& supervisor, const std::string& ns
       result.mutable_result()->set_detached(true);
     } else {
       absl::StatusOr<ExitInfo> exit = options.exec_id().empty()
-                                          ? supervisor.AwaitExitAfter(id, generation, cancelled)
+                                          ? supervisor.AwaitExitAfter(exit_watch, cancelled)
                                           : supervisor.WaitExec(ns, options.exec_id(), cancelled);
       result.mutable_result()->set_exit_code(exit.ok() ? exit->exit_code : 255);
     }

@@ -545,21 +545,23 @@ absl::Status ContainerSupervisor::Restart(const std::string& ns, const std::stri
   return absl::OkStatus();
 }
 
-int ContainerSupervisor::ExitGeneration(const std::string& id) {
-  std::shared_ptr<Slot> slot = SlotOf(id);
-  std::lock_guard lock(slot->mu);
-  return slot->exit_generation;
+ContainerSupervisor::ExitWatch ContainerSupervisor::WatchExit(const std::string& id) {
+  ExitWatch watch;
+  watch.slot = SlotOf(id);
+  std::lock_guard lock(watch.slot->mu);
+  watch.generation = watch.slot->exit_generation;
+  return watch;
 }
 
 absl::StatusOr<ExitInfo> ContainerSupervisor::AwaitExitAfter(
-    const std::string& id, int exit_generation, const std::function<bool()>& cancelled) {
-  std::shared_ptr<Slot> slot = SlotOf(id);
-  std::unique_lock lock(slot->mu);
-  if (!slot->WaitFor(
-          lock, [&] { return slot->exit_generation > exit_generation; }, cancelled)) {
+    const ExitWatch& watch, const std::function<bool()>& cancelled) {
+  Slot& slot = *watch.slot;
+  std::unique_lock lock(slot.mu);
+  if (!slot.WaitFor(
+          lock, [&] { return slot.exit_generation > watch.generation; }, cancelled)) {
     return absl::CancelledError("waiting for the container was cancelled");
   }
-  return slot->last_exit;
+  return slot.last_exit;
 }
 
 absl::StatusOr<ExitInfo> ContainerSupervisor::Wait(const std::string& ns, const std::string& ref,

@@ -63,6 +63,9 @@ struct AttachTarget {
 };
 
 class ContainerSupervisor {
+ private:
+  struct Slot;  // per container: its task, exits and waiters (container_slot.h)
+
  public:
   static absl::StatusOr<std::unique_ptr<ContainerSupervisor>> Create(
       SupervisorOptions options, ContainerStore* store, ImageSource* images, VolumeSource* volumes,
@@ -129,11 +132,18 @@ class ContainerSupervisor {
                       const std::function<absl::Status(const AttachTarget&)>& connect);
   // The full ID `ref` names.
   absl::StatusOr<std::string> ResolveId(const std::string& ns, const std::string& ref);
-  // Exit of the next (or, if none is pending, the current) run of the container's init,
-  // known even after the container was auto-removed: for the end of an attach.
-  absl::StatusOr<ExitInfo> AwaitExitAfter(const std::string& id, int exit_generation,
+  // Where a wait for the init's next exit starts (for the end of an attach): how many
+  // exits the container had, and its slot itself, so that the exit is known even after
+  // an auto-removal dropped the slot (looking it up again would make a new one, which
+  // no exit ever reaches).
+  struct ExitWatch {
+    std::shared_ptr<Slot> slot;
+    int generation = 0;
+  };
+  ExitWatch WatchExit(const std::string& id);
+  // Exit of the next (or, if none is pending, the current) run of the container's init.
+  absl::StatusOr<ExitInfo> AwaitExitAfter(const ExitWatch& watch,
                                           const std::function<bool()>& cancelled = nullptr);
-  int ExitGeneration(const std::string& id);
 
   // The health of a container with a health check (unset status otherwise).
   v1::Health HealthOf(const std::string& id) { return health_->Get(id); }
@@ -145,7 +155,6 @@ class ContainerSupervisor {
 
  private:
   struct ExecEntry;
-  struct Slot;
 
   ContainerSupervisor(SupervisorOptions options, ContainerStore* store, ImageSource* images,
                       VolumeSource* volumes, NetworkSource* network, EventBus* events)
