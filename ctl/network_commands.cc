@@ -51,7 +51,7 @@ int RunCreate(const GlobalOptions& global, const CreateFlags& flags) {
   for (const auto& [k, v] : KeyValues(flags.labels)) (*request.mutable_labels())[k] = v;
   for (const auto& [k, v] : KeyValues(flags.options)) (*request.mutable_options())[k] = v;
   network::v1::CreateNetworkResponse response;
-  grpc::Status status = CallNetworks(
+  grpc::Status status = CallService<network::v1::Networks>(
       global, [&](auto& stub, auto& context) { return stub.Create(&context, request, &response); });
   if (!status.ok()) return ReportCallError(global, status);
   if (!response.warning().empty()) std::fprintf(stderr, "%s\n", response.warning().c_str());
@@ -65,9 +65,9 @@ int RunRemove(const GlobalOptions& global, const std::vector<std::string>& names
     network::v1::DeleteNetworkRequest request;
     request.set_name(name);
     google::protobuf::Empty response;
-    grpc::Status status = CallNetworks(global, [&](auto& stub, auto& context) {
-      return stub.Delete(&context, request, &response);
-    });
+    grpc::Status status = CallService<network::v1::Networks>(
+        global,
+        [&](auto& stub, auto& context) { return stub.Delete(&context, request, &response); });
     if (status.ok()) {
       std::printf("%s\n", name.c_str());
     } else {
@@ -79,13 +79,13 @@ int RunRemove(const GlobalOptions& global, const std::vector<std::string>& names
 
 int RunPrune(const GlobalOptions& global, const std::vector<std::string>& filters, bool force) {
   network::v1::PruneNetworksRequest request;
-  if (!AddFilters(filters, request.mutable_filters())) return kExitUsage;
+  if (!AddFilterFlags(filters, request.mutable_filters())) return kExitUsage;
   if (!force && !Confirm("WARNING! This will remove all custom networks not used by at least "
                          "one container.")) {
     return 0;
   }
   network::v1::PruneNetworksResponse response;
-  grpc::Status status = CallNetworks(
+  grpc::Status status = CallService<network::v1::Networks>(
       global, [&](auto& stub, auto& context) { return stub.Prune(&context, request, &response); });
   if (!status.ok()) return ReportCallError(global, status);
   if (response.deleted_size() > 0) {
@@ -97,34 +97,6 @@ int RunPrune(const GlobalOptions& global, const std::vector<std::string>& filter
 }
 
 }  // namespace
-
-grpc::Status CallNetworks(
-    const GlobalOptions& global,
-    const std::function<grpc::Status(network::v1::Networks::Stub&, grpc::ClientContext&)>& call) {
-  auto channel = Connect(global);
-  if (!channel.ok()) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(channel.status().message()));
-  }
-  auto stub = network::v1::Networks::NewStub(*channel);
-  grpc::ClientContext context;
-  PrepareCall(context);
-  return call(*stub, context);
-}
-
-bool AddFilters(const std::vector<std::string>& filters,
-                google::protobuf::RepeatedPtrField<types::v1::Filter>* out) {
-  for (const std::string& filter : filters) {
-    std::vector<std::string> kv = absl::StrSplit(filter, absl::MaxSplits('=', 1));
-    if (kv.size() != 2) {
-      std::fprintf(stderr, "bad format of filter (expected name=value)\n");
-      return false;
-    }
-    auto* f = out->Add();
-    f->set_key(kv[0]);
-    f->add_values(kv[1]);
-  }
-  return true;
-}
 
 void AddNetworkCommands(CLI::App& app, CommandRunner& run) {
   auto* group = app.add_subcommand("network", "Manage networks");
@@ -173,6 +145,7 @@ void AddNetworkCommands(CLI::App& app, CommandRunner& run) {
 
   AddNetworkListCommand(*group, run);
   AddNetworkInspectCommand(*group, run);
+  AddNetworkConnectCommands(*group, run);
   for (CLI::App* sub : group->get_subcommands([](const CLI::App*) { return true; })) {
     sub->set_help_flag("-h,--help", "Print usage");
   }

@@ -22,7 +22,7 @@ int Run(const GlobalOptions& global, const InspectFlags& flags) {
     network::v1::GetNetworkRequest request;
     request.set_name(name);
     network::v1::GetNetworkResponse response;
-    grpc::Status status = CallNetworks(
+    grpc::Status status = CallService<network::v1::Networks>(
         global, [&](auto& stub, auto& context) { return stub.Get(&context, request, &response); });
     if (!status.ok()) {
       exit_code = ReportCallError(global, status);

@@ -24,9 +24,9 @@ const std::vector<std::pair<std::string, std::string>> kHeaders = {
 
 int Run(const GlobalOptions& global, const ListFlags& flags) {
   network::v1::ListNetworksRequest request;
-  if (!AddFilters(flags.filters, request.mutable_filters())) return kExitUsage;
+  if (!AddFilterFlags(flags.filters, request.mutable_filters())) return kExitUsage;
   network::v1::ListNetworksResponse response;
-  grpc::Status status = CallNetworks(
+  grpc::Status status = CallService<network::v1::Networks>(
       global, [&](auto& stub, auto& context) { return stub.List(&context, request, &response); });
   if (!status.ok()) return ReportCallError(global, status);
   std::vector<nlohmann::ordered_json> rows;

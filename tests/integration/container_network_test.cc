@@ -159,6 +159,23 @@ TEST_F(ContainerNetworkTest, UserNetworkResolvesNamesAndIsolatesOtherNetworks) {
   RunResult bridge = Ctl({"run", "--rm", "busybox", "wget", "-T", "2", "-qO-", "http://web/"});
   EXPECT_NE(bridge.exit_code, 0);
 
+  // A running container connects to a second network (reaching what is there) and
+  // disconnects again.
+  ASSERT_EQ(Ctl({"run", "-d", "--name", "other", "--network", back, "busybox", "sleep", "1000"})
+                .exit_code,
+            0);
+  RunResult connect = Ctl({"network", "connect", "--alias", "both", front, "other"});
+  ASSERT_EQ(connect.exit_code, 0) << connect.err;
+  EXPECT_EQ(Inspect("other")["NetworkSettings"]["Networks"].size(), 2u);
+  RunResult reached = Ctl({"exec", "other", "wget", "-qO-", "http://web/"});
+  EXPECT_EQ(reached.out, "hello from web\n") << reached.err;
+  RunResult disconnect = Ctl({"network", "disconnect", front, "other"});
+  ASSERT_EQ(disconnect.exit_code, 0) << disconnect.err;
+  EXPECT_EQ(Inspect("other")["NetworkSettings"]["Networks"].size(), 1u);
+  RunResult twice = Ctl({"network", "disconnect", front, "other"});
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_THAT(twice.err, HasSubstr("is not connected to network"));
+
   // Stop frees the address; start attaches again.
   ASSERT_EQ(Ctl({"stop", "-t", "1", "web"}).exit_code, 0);
   EXPECT_TRUE(Inspect("web")["NetworkSettings"]["Networks"].empty());
