@@ -321,6 +321,11 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
     r.state.finished_at = exit.exited_at;
     return absl::OkStatus();
   });
+  // Published before anyone waiting learns of the exit: `run` returning has seen `die`.
+  if (record.ok()) {
+    if (report_oom) Publish(*ns, *record, "oom");
+    Publish(*ns, *record, "die", {{"exitCode", std::to_string(record->state.exit_code)}});
+  }
   {
     // Waiters (stop, restart, wait, attach) wake once the record says exited: a restart
     // must not read "running" from it and skip its start.
@@ -330,17 +335,13 @@ void ContainerSupervisor::OnInitExit(const std::string& id, const ExitInfo& exit
   }
   // The task goes on a thread of its own: tearing down calls the shim, and this may run
   // on the monitor's thread, which must keep serving the other shims.
-  std::thread([this, ns = *ns, id, slot, record, ran, exited_shim, report_oom]() mutable {
+  std::thread([this, ns = *ns, id, slot, record, ran, exited_shim]() mutable {
     std::unique_lock op(slot->op_mu, std::try_to_lock);
     if (exited_shim != nullptr) {
       EndShim(id, std::move(exited_shim));
       std::lock_guard lock(slot->mu);
       slot->ending_shims--;
       slot->changed.notify_all();
-    }
-    if (record.ok()) {
-      if (report_oom) Publish(ns, *record, "oom");
-      Publish(ns, *record, "die", {{"exitCode", std::to_string(record->state.exit_code)}});
     }
     // Docker frees a stopped container's addresses. An operation under way (stop,
     // restart, rm) detaches or re-attaches itself.

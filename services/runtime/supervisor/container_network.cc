@@ -12,6 +12,7 @@
 #include "common/file_text.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "services/runtime/supervisor/container_slot.h"
 #include "services/runtime/supervisor/container_supervisor.h"
 #include "shim/oci/spec.h"
 
@@ -98,14 +99,28 @@ absl::Status ContainerSupervisor::AttachNetwork(const std::string& ns,
     }
     mode = kContainerMode + other.id;
   }
-  // A clean slate: whatever an earlier run left attached goes first.
-  BERTH_RETURN_IF_ERROR(network_->Detach(ns, record.id));
+  // A clean slate: whatever an earlier run left attached goes first (a container never
+  // started has nothing attached).
+  std::shared_ptr<Slot> slot = SlotOf(record.id);
+  if (record.state.started_at != absl::InfinitePast()) {
+    BERTH_RETURN_IF_ERROR(network_->Detach(ns, record.id));
+  }
+  {
+    std::lock_guard lock(slot->mu);
+    slot->network_attached = true;
+  }
   network::v1::AttachEndpointRequest first = FirstAttach(record, spec, mode);
   if (!absl::StartsWith(mode, kContainerMode)) first.set_create_netns(true);
   for (const v1::ContainerNetworkRequest& extra : net.networks()) {
     if (extra.network() == mode) SetEndpointOptions(extra, first);
   }
-  BERTH_ASSIGN_OR_RETURN(network::v1::Endpoint endpoint, network_->Attach(ns, first));
+  absl::StatusOr<network::v1::Endpoint> attached = network_->Attach(ns, first);
+  if (absl::IsAlreadyExists(attached.status())) {
+    // Left by a start a crash cut short before it was recorded.
+    BERTH_RETURN_IF_ERROR(network_->Detach(ns, record.id));
+    attached = network_->Attach(ns, first);
+  }
+  BERTH_ASSIGN_OR_RETURN(network::v1::Endpoint endpoint, std::move(attached));
   absl::Status status = [&]() -> absl::Status {
     for (const v1::ContainerNetworkRequest& extra : net.networks()) {
       if (extra.network() == mode) continue;
@@ -125,9 +140,17 @@ absl::Status ContainerSupervisor::AttachNetwork(const std::string& ns,
 
 void ContainerSupervisor::DetachNetwork(const std::string& ns, const std::string& id) {
   if (network_ == nullptr) return;
+  std::shared_ptr<Slot> slot = SlotOf(id);
+  {
+    std::lock_guard lock(slot->mu);
+    if (!slot->network_attached) return;  // detached since its last attach
+  }
   if (absl::Status s = network_->Detach(ns, id); !s.ok()) {
     log::Warn("cannot detach the container's network", {{"id", id}, {"error", s.ToString()}});
+    return;
   }
+  std::lock_guard lock(slot->mu);
+  slot->network_attached = false;
 }
 
 absl::StatusOr<std::vector<network::v1::Endpoint>> ContainerSupervisor::Endpoints(

@@ -41,6 +41,8 @@ struct ContainerSupervisor::Slot {
   int start_failures = 0;      // bumped when a start fails: waiting attaches give up
   int ending_shims = 0;        // shims of exited tasks still being deleted and shut down
   bool oom_published = false;  // an `oom` event went out for the current task
+  // The network service may hold endpoints of it (unknown after a restart: assumed).
+  bool network_attached = true;
   bool removed = false;
   bool tearing_down = false;
   absl::Time started_at = absl::InfinitePast();
