@@ -47,17 +47,6 @@ std::string ReplaceLabelCalls(const std::string& text,
   return out + text.substr(pos);
 }
 
-std::string ProtocolName(types::v1::PortProtocol protocol) {
-  switch (protocol) {
-    case types::v1::PORT_PROTOCOL_UDP:
-      return "udp";
-    case types::v1::PORT_PROTOCOL_SCTP:
-      return "sctp";
-    default:
-      return "tcp";
-  }
-}
-
 std::string PortRange(uint32_t first, uint32_t last) {
   return last > first ? absl::StrCat(first, "-", last) : absl::StrCat(first);
 }
@@ -325,6 +314,17 @@ Json NetworkSettingsJson(const runtime::v1::NetworkSettings& n) {
 }
 
 }  // namespace
+
+std::string ProtocolName(types::v1::PortProtocol protocol) {
+  switch (protocol) {
+    case types::v1::PORT_PROTOCOL_UDP:
+      return "udp";
+    case types::v1::PORT_PROTOCOL_SCTP:
+      return "sctp";
+    default:
+      return "tcp";
+  }
+}
 
 absl::Time TimeOf(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return absl::InfinitePast();

@@ -25,6 +25,8 @@ std::string GoQuote(const std::string& text);
 // The COMMAND column: at most 20 characters (the last "…") unless no_trunc, then quoted.
 std::string CommandColumn(const std::string& command, bool no_trunc);
 // The PORTS column: "0.0.0.0:8080->80/tcp, 443/tcp".
+// "tcp", "udp" or "sctp" (unspecified reads as TCP).
+std::string ProtocolName(types::v1::PortProtocol protocol);
 std::string PortsColumn(const google::protobuf::RepeatedPtrField<types::v1::PortMapping>& ports);
 
 // The 12-hex short form of a container ID.

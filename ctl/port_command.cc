@@ -9,6 +9,7 @@
 #include "berth/network/v1/network.grpc.pb.h"
 #include "ctl/container_client.h"
 #include "ctl/container_commands.h"
+#include "ctl/container_format.h"
 
 namespace berth::ctl {
 namespace {
@@ -17,17 +18,6 @@ struct PortFlags {
   std::string container;
   std::string port;  // PRIVATE_PORT[/PROTO]
 };
-
-const char* ProtocolName(types::v1::PortProtocol protocol) {
-  switch (protocol) {
-    case types::v1::PORT_PROTOCOL_UDP:
-      return "udp";
-    case types::v1::PORT_PROTOCOL_SCTP:
-      return "sctp";
-    default:
-      return "tcp";
-  }
-}
 
 int RunPort(const GlobalOptions& global, const PortFlags& flags) {
   network::v1::ContainerPortsRequest request;
@@ -67,7 +57,7 @@ int RunPort(const GlobalOptions& global, const PortFlags& flags) {
     const std::string host =
         absl::StrCat(port.host_ip().empty() ? "0.0.0.0" : port.host_ip(), ":", port.host_port());
     if (wanted.empty()) {
-      std::printf("%u/%s -> %s\n", port.container_port(), ProtocolName(port.protocol()),
+      std::printf("%u/%s -> %s\n", port.container_port(), ProtocolName(port.protocol()).c_str(),
                   host.c_str());
     } else {
       std::printf("%s\n", host.c_str());

@@ -3,21 +3,15 @@
 #include <chrono>
 
 #include "common/rpc/channel.h"
-#include "common/rpc/namespace.h"
 #include "common/rpc/status.h"
 #include "common/status_macros.h"
+#include "services/runtime/grpc/proxy_call.h"
 #include "services/runtime/supervisor/spec_options.h"
 
 namespace berth::runtime {
 namespace {
 
 constexpr auto kCallTimeout = std::chrono::seconds(60);
-
-void Scope(grpc::ClientContext& context, const std::string& ns) {
-  rpc::SetNamespace(context, ns);
-  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-  context.set_wait_for_ready(true);  // an images service still starting is waited for
-}
 
 std::vector<RootfsMount> FromProto(
     const google::protobuf::RepeatedPtrField<types::v1::Mount>& mounts) {
@@ -41,7 +35,7 @@ absl::StatusOr<PreparedRootfs> ImagesProxy::PrepareRootfs(const std::string& ns,
                                                           const std::string& image,
                                                           const std::string& key) {
   grpc::ClientContext context;
-  Scope(context, ns);
+  PrepareProxyCall(context, ns, kCallTimeout);
   images::v1::PrepareImageSnapshotRequest request;
   request.set_name(image);
   request.set_key(key);
@@ -60,7 +54,7 @@ absl::StatusOr<std::vector<RootfsMount>> ImagesProxy::RootfsMounts(const std::st
                                                                    const std::string& snapshotter,
                                                                    const std::string& key) {
   grpc::ClientContext context;
-  Scope(context, ns);
+  PrepareProxyCall(context, ns, kCallTimeout);
   images::v1::SnapshotMountsRequest request;
   request.set_snapshotter(snapshotter);
   request.set_key(key);
@@ -72,7 +66,7 @@ absl::StatusOr<std::vector<RootfsMount>> ImagesProxy::RootfsMounts(const std::st
 absl::Status ImagesProxy::RemoveRootfs(const std::string& ns, const std::string& snapshotter,
                                        const std::string& key) {
   grpc::ClientContext context;
-  Scope(context, ns);
+  PrepareProxyCall(context, ns, kCallTimeout);
   images::v1::RemoveSnapshotRequest request;
   request.set_snapshotter(snapshotter);
   request.set_key(key);

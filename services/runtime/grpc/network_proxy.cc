@@ -3,20 +3,14 @@
 #include <chrono>
 
 #include "common/rpc/channel.h"
-#include "common/rpc/namespace.h"
 #include "common/rpc/status.h"
 #include "common/status_macros.h"
+#include "services/runtime/grpc/proxy_call.h"
 
 namespace berth::runtime {
 namespace {
 
 constexpr auto kCallTimeout = std::chrono::seconds(60);
-
-void Scope(grpc::ClientContext& context, const std::string& ns) {
-  rpc::SetNamespace(context, ns);
-  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-  context.set_wait_for_ready(true);  // a network service still starting is waited for
-}
 
 }  // namespace
 
@@ -28,7 +22,7 @@ absl::StatusOr<std::unique_ptr<NetworkProxy>> NetworkProxy::Dial(const std::stri
 absl::StatusOr<network::v1::Endpoint> NetworkProxy::Attach(
     const std::string& ns, const network::v1::AttachEndpointRequest& request) {
   grpc::ClientContext context;
-  Scope(context, ns);
+  PrepareProxyCall(context, ns, kCallTimeout);
   network::v1::AttachEndpointResponse response;
   BERTH_RETURN_IF_ERROR(rpc::FromGrpcStatus(stub_->Attach(&context, request, &response)));
   return response.endpoint();
@@ -36,7 +30,7 @@ absl::StatusOr<network::v1::Endpoint> NetworkProxy::Attach(
 
 absl::Status NetworkProxy::Detach(const std::string& ns, const std::string& container_id) {
   grpc::ClientContext context;
-  Scope(context, ns);
+  PrepareProxyCall(context, ns, kCallTimeout);
   network::v1::DetachEndpointRequest request;
   request.set_container_id(container_id);
   google::protobuf::Empty response;
@@ -46,7 +40,7 @@ absl::Status NetworkProxy::Detach(const std::string& ns, const std::string& cont
 absl::StatusOr<std::vector<network::v1::Endpoint>> NetworkProxy::Endpoints(
     const std::string& ns, const std::string& container_id) {
   grpc::ClientContext context;
-  Scope(context, ns);
+  PrepareProxyCall(context, ns, kCallTimeout);
   // Inspect and ps wait a little for a channel still connecting, then do without.
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
   network::v1::ListEndpointsRequest request;
@@ -59,7 +53,7 @@ absl::StatusOr<std::vector<network::v1::Endpoint>> NetworkProxy::Endpoints(
 
 absl::Status NetworkProxy::Reconcile(const std::string& ns, const std::vector<std::string>& live) {
   grpc::ClientContext context;
-  Scope(context, ns);
+  PrepareProxyCall(context, ns, kCallTimeout);
   network::v1::ReconcileEndpointsRequest request;
   for (const std::string& id : live) request.add_live_container_ids(id);
   network::v1::ReconcileEndpointsResponse response;

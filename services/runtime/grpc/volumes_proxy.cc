@@ -3,21 +3,15 @@
 #include <chrono>
 
 #include "common/rpc/channel.h"
-#include "common/rpc/namespace.h"
 #include "common/rpc/status.h"
 #include "common/status_macros.h"
+#include "services/runtime/grpc/proxy_call.h"
 
 namespace berth::runtime {
 namespace {
 
 // Copy-up of a large image directory is part of a Resolve.
 constexpr auto kCallTimeout = std::chrono::minutes(5);
-
-void Scope(grpc::ClientContext& context, const std::string& ns) {
-  rpc::SetNamespace(context, ns);
-  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-  context.set_wait_for_ready(true);  // a volume service still starting is waited for
-}
 
 }  // namespace
 
@@ -29,7 +23,7 @@ absl::StatusOr<std::unique_ptr<VolumesProxy>> VolumesProxy::Dial(const std::stri
 absl::StatusOr<volumes::v1::ResolveMountsResponse> VolumesProxy::Resolve(
     const std::string& ns, const volumes::v1::ResolveMountsRequest& request) {
   grpc::ClientContext context;
-  Scope(context, ns);
+  PrepareProxyCall(context, ns, kCallTimeout);
   volumes::v1::ResolveMountsResponse response;
   BERTH_RETURN_IF_ERROR(rpc::FromGrpcStatus(stub_->Resolve(&context, request, &response)));
   return response;
@@ -38,7 +32,7 @@ absl::StatusOr<volumes::v1::ResolveMountsResponse> VolumesProxy::Resolve(
 absl::Status VolumesProxy::Release(const std::string& ns, const std::string& container_id,
                                    bool remove_anonymous) {
   grpc::ClientContext context;
-  Scope(context, ns);
+  PrepareProxyCall(context, ns, kCallTimeout);
   volumes::v1::ReleaseMountsRequest request;
   request.set_container_id(container_id);
   request.set_remove_anonymous(remove_anonymous);
