@@ -13,9 +13,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/file_tree.h"
 #include "common/log.h"
 #include "common/status_macros.h"
-#include "common/file_tree.h"
 
 namespace berth::images {
 namespace {

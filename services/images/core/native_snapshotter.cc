@@ -4,9 +4,9 @@
 #include <fcntl.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_tree.h"
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
-#include "common/file_tree.h"
 
 namespace berth::images {
 namespace {
