@@ -148,11 +148,14 @@ class Berth(Engine):
     def load_command(self, tar):
         return self.ctl() + ["load", "-i", tar]
 
+    # `--network none`: a new network namespace with only loopback, which is what
+    # `ctr run` without --cni gives; berth's default bridge (CNI) is measured by
+    # network_bench.sh against `ctr run --cni`.
     def run_rm_command(self, cid, args):
-        return self.ctl() + ["run", "--rm", "busybox"] + args
+        return self.ctl() + ["run", "--rm", "--network", "none", "busybox"] + args
 
     def run_detached_command(self, cid, args):
-        return self.ctl() + ["run", "-d", "busybox"] + args
+        return self.ctl() + ["run", "-d", "--network", "none", "busybox"] + args
 
     def container_id(self, cid, stdout):
         """berthctl run -d prints the ID it chose."""
