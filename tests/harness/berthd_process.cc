@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -149,6 +150,18 @@ void RemoveNetworkLeftovers(const std::string& bridge, const std::string& state_
       {"/usr/sbin/iptables", "-w", "5", "-D", "BERTH-ISOLATION", "-o", bridge, "-j", "DROP"});
   RunCommand({"/usr/sbin/iptables", "-w", "5", "-F", chain});
   RunCommand({"/usr/sbin/iptables", "-w", "5", "-X", chain});
+  // The chains all networks share go with the last network anywhere (a berthd that
+  // attaches again makes them again); a chain another berthd fills meanwhile stays, as
+  // iptables refuses to delete a chain that has rules.
+  auto rules = [](const char* name) {
+    RunResult listed = RunCommand({"/usr/sbin/iptables", "-w", "5", "-S", name});
+    return listed.exit_code == 0 ? std::count(listed.out.begin(), listed.out.end(), '\n') : -1;
+  };
+  if (rules("BERTH-FORWARD") == 1 && rules("BERTH-ISOLATION") == 1) {
+    RunCommand({"/usr/sbin/iptables", "-w", "5", "-D", "FORWARD", "-j", "BERTH-FORWARD"});
+    RunCommand({"/usr/sbin/iptables", "-w", "5", "-X", "BERTH-FORWARD"});
+    RunCommand({"/usr/sbin/iptables", "-w", "5", "-X", "BERTH-ISOLATION"});
+  }
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 
 #include "common/status_matchers.h"
@@ -48,11 +50,12 @@ TEST(Ipv4SubnetTest, PicksTheFirstFreePoolAsDocker) {
 }
 
 TEST(Ipv4SubnetTest, ReadsHostRoutes) {
-  std::string path = ::testing::TempDir() + "/route";
+  const std::string path = ::testing::TempDir() + "/route-" + std::to_string(::getpid());
   std::ofstream(path) << "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n"
                          "eth0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\n"
                          "eth0\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\n";
   auto routes = HostRoutedSubnets(path);
+  std::remove(path.c_str());
   ASSERT_EQ(routes.size(), 1u);
   EXPECT_EQ(routes[0].ToString(), "192.168.1.0/24");
 }

@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 
 #include "common/file_text.h"
@@ -62,7 +64,7 @@ TEST(NameFilesTest, ResolvConfFromHostWithoutLoopback) {
 }
 
 TEST(NameFilesTest, RewriteKeepsTheInode) {
-  std::string path = ::testing::TempDir() + "/hosts-inplace";
+  const std::string path = ::testing::TempDir() + "/hosts-inplace-" + std::to_string(::getpid());
   BERTH_ASSERT_OK(RewriteFileInPlace(path, "a much longer first version\n"));
   struct stat before {};
   ASSERT_EQ(::stat(path.c_str(), &before), 0);
@@ -71,6 +73,7 @@ TEST(NameFilesTest, RewriteKeepsTheInode) {
   ASSERT_EQ(::stat(path.c_str(), &after), 0);
   EXPECT_EQ(before.st_ino, after.st_ino);
   EXPECT_EQ(*ReadFileText(path), "short\n");
+  std::remove(path.c_str());
 }
 
 }  // namespace

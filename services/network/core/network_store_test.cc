@@ -2,6 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
 
 #include "common/status_matchers.h"
 
@@ -13,12 +17,16 @@ using ::berth::testing::StatusIs;
 class NetworkStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = ::testing::TempDir() + "/network-store-" +
+    path_ = ::testing::TempDir() + "/network-store-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
     std::remove(path_.c_str());
     auto store = NetworkStore::Open(path_);
     BERTH_ASSERT_OK(store);
     store_ = *std::move(store);
+  }
+  void TearDown() override {
+    store_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
   }
 
   static NetworkRecord Network(const std::string& id, const std::string& ns,
