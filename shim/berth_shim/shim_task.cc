@@ -20,6 +20,7 @@
 #include "common/file_text.h"
 #include "common/status_macros.h"
 #include "common/version.h"
+#include "shim/berth_shim/net_dev.h"
 #include "shim/oci/container_process.h"
 #include "shim/oci/spec_cgroup.h"
 #include "shim/protocol/proto_time.h"
@@ -549,6 +550,21 @@ absl::StatusOr<v1::StatsResponse> ShimTask::Stats(const v1::StatsRequest& reques
   metrics->set_container_id(id_);
   ToProtoTime(absl::Now(), metrics->mutable_read_at());
   ToProto(stats, *metrics);
+  // The interfaces of the init's network namespace, unless that is the shim's own (the
+  // host's, with --network host).
+  const std::string ns = absl::StrCat("/proc/", init_->pid(), "/ns/net");
+  struct stat theirs {
+  }, ours{};
+  if (::stat(ns.c_str(), &theirs) == 0 && ::stat("/proc/self/ns/net", &ours) == 0 &&
+      theirs.st_ino != ours.st_ino) {
+    if (absl::StatusOr<std::string> dev =
+            ReadFileText(absl::StrCat("/proc/", init_->pid(), "/net/dev"));
+        dev.ok()) {
+      for (types::v1::NetworkInterfaceStats& interface : ParseNetDev(*dev)) {
+        *metrics->add_networks() = std::move(interface);
+      }
+    }
+  }
   return response;
 }
 

@@ -200,6 +200,10 @@ TEST_F(ContainerNetworkTest, PublishedPortsAndSharedNamespaces) {
   EXPECT_EQ(*got, "hello from web\n");
   EXPECT_EQ(Trimmed(Ctl({"port", "web"}).out), absl::StrCat("80/tcp -> 127.0.0.1:", port));
   EXPECT_THAT(Ctl({"ps"}).out, HasSubstr(absl::StrCat("127.0.0.1:", port, "->80/tcp")));
+  // The page went out through web's eth0: stats counts it.
+  RunResult net_io = Ctl({"stats", "--no-stream", "--format", "{{.NetIO}}", "web"});
+  EXPECT_EQ(net_io.exit_code, 0) << net_io.err;
+  EXPECT_THAT(net_io.out, Not(HasSubstr(" / 0B"))) << net_io.out;
   const std::string ip = Inspect("web")["NetworkSettings"]["IPAddress"];
   EXPECT_FALSE(ip.empty());
 

@@ -67,6 +67,39 @@ std::vector<FamilySpec> FamilySpecs() {
   };
 }
 
+// One counter per interface of the container's network namespace (cAdvisor's names).
+struct InterfaceFamilySpec {
+  const char* name;
+  const char* help;
+  std::function<uint64_t(const types::v1::NetworkInterfaceStats&)> value;
+};
+
+std::vector<InterfaceFamilySpec> InterfaceFamilySpecs() {
+  using Stats = types::v1::NetworkInterfaceStats;
+  return {
+      {"container_network_receive_bytes_total", "Cumulative count of bytes received",
+       [](const Stats& s) { return s.rx_bytes(); }},
+      {"container_network_receive_packets_total", "Cumulative count of packets received",
+       [](const Stats& s) { return s.rx_packets(); }},
+      {"container_network_receive_errors_total",
+       "Cumulative count of errors encountered while receiving",
+       [](const Stats& s) { return s.rx_errors(); }},
+      {"container_network_receive_packets_dropped_total",
+       "Cumulative count of packets dropped while receiving",
+       [](const Stats& s) { return s.rx_dropped(); }},
+      {"container_network_transmit_bytes_total", "Cumulative count of bytes transmitted",
+       [](const Stats& s) { return s.tx_bytes(); }},
+      {"container_network_transmit_packets_total", "Cumulative count of packets transmitted",
+       [](const Stats& s) { return s.tx_packets(); }},
+      {"container_network_transmit_errors_total",
+       "Cumulative count of errors encountered while transmitting",
+       [](const Stats& s) { return s.tx_errors(); }},
+      {"container_network_transmit_packets_dropped_total",
+       "Cumulative count of packets dropped while transmitting",
+       [](const Stats& s) { return s.tx_dropped(); }},
+  };
+}
+
 ClientMetric Metric(MetricType type, double value, std::vector<ClientMetric::Label> labels) {
   ClientMetric metric;
   metric.label = std::move(labels);
@@ -93,6 +126,21 @@ class ContainerMetricsCollector : public prometheus::Collectable {
         family.metric.push_back(
             Metric(spec.type, spec.value(sample),
                    {{"id", sample.cgroup_id}, {"image", sample.image}, {"name", sample.name}}));
+      }
+      out.push_back(std::move(family));
+    }
+    for (const InterfaceFamilySpec& spec : InterfaceFamilySpecs()) {
+      MetricFamily family{spec.name, spec.help, MetricType::Counter, {}};
+      for (const ContainerSample& sample : samples) {
+        for (const types::v1::NetworkInterfaceStats& interface : sample.metrics.networks()) {
+          // cAdvisor's label order: id, image, interface, name.
+          family.metric.push_back(Metric(MetricType::Counter,
+                                         static_cast<double>(spec.value(interface)),
+                                         {{"id", sample.cgroup_id},
+                                          {"image", sample.image},
+                                          {"interface", interface.name()},
+                                          {"name", sample.name}}));
+        }
       }
       out.push_back(std::move(family));
     }

@@ -42,6 +42,13 @@ ContainerSample WebSample() {
   m.mutable_memory()->set_spec_limit(0);
   m.mutable_memory()->set_oom_events(3);
   m.mutable_pids()->set_current(2);
+  types::v1::NetworkInterfaceStats* eth0 = m.add_networks();
+  eth0->set_name("eth0");
+  eth0->set_rx_bytes(1500);
+  eth0->set_rx_packets(10);
+  eth0->set_tx_bytes(700);
+  eth0->set_tx_packets(7);
+  eth0->set_tx_dropped(1);
   return sample;
 }
 
@@ -71,6 +78,17 @@ TEST(ContainerMetricsTest, OneRunningContainerHasEveryCadvisorSeries) {
            "container_start_time_seconds" + labels + " 1700000000",
            "container_last_seen" + labels + " 1700000100.5",
            "container_oom_events_total" + labels + " 3",
+       }) {
+    EXPECT_THAT(text, HasSubstr(line + "\n")) << text;
+  }
+  const std::string eth0 = R"({id="/berth/3a1f",image="busybox",interface="eth0",name="web"})";
+  for (const std::string& line : {
+           "container_network_receive_bytes_total" + eth0 + " 1500",
+           "container_network_receive_packets_total" + eth0 + " 10",
+           "container_network_receive_errors_total" + eth0 + " 0",
+           "container_network_transmit_bytes_total" + eth0 + " 700",
+           "container_network_transmit_packets_total" + eth0 + " 7",
+           "container_network_transmit_packets_dropped_total" + eth0 + " 1",
        }) {
     EXPECT_THAT(text, HasSubstr(line + "\n")) << text;
   }
