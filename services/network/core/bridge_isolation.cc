@@ -59,7 +59,12 @@ absl::Status BridgeIsolation::Must(const std::vector<std::string>& args) const {
 absl::Status BridgeIsolation::EnsureChain(const std::string& chain) const {
   BERTH_ASSIGN_OR_RETURN(int code, Run({"-S", chain}));
   if (code == 0) return absl::OkStatus();
-  return Must({"-N", chain});
+  BERTH_ASSIGN_OR_RETURN(code, Run({"-N", chain}));
+  if (code == 0) return absl::OkStatus();
+  // Another berthd on this host may have made it between the two calls.
+  BERTH_ASSIGN_OR_RETURN(code, Run({"-S", chain}));
+  if (code == 0) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("iptables -N ", chain, " failed"));
 }
 
 absl::Status BridgeIsolation::EnsureRule(const std::string& chain,
