@@ -23,6 +23,20 @@ runtime::v1::ContainerState State(runtime::v1::ContainerStatus status) {
   return state;
 }
 
+TEST(RenderRowsTest, TableTemplateAndJson) {
+  std::vector<nlohmann::ordered_json> rows;
+  rows.push_back({{"Name", "data"}, {"Driver", "local"}});
+  rows.push_back({{"Name", "cache"}, {"Driver", "local"}});
+  const std::vector<std::pair<std::string, std::string>> headers = {{"Driver", "DRIVER"},
+                                                                    {"Name", "VOLUME NAME"}};
+  EXPECT_EQ(RenderRows(rows, "", "{{.Driver}}\t{{.Name}}", headers),
+            "DRIVER    VOLUME NAME\nlocal     data\nlocal     cache\n");
+  EXPECT_EQ(RenderRows(rows, "{{.Name}}", "{{.Driver}}\t{{.Name}}", headers), "data\ncache\n");
+  EXPECT_EQ(RenderRows(rows, "json", "{{.Name}}", headers),
+            "{\"Name\":\"data\",\"Driver\":\"local\"}\n"
+            "{\"Name\":\"cache\",\"Driver\":\"local\"}\n");
+}
+
 TEST(HumanDurationTest, GoUnitsTable) {
   const std::pair<absl::Duration, const char*> cases[] = {
       {absl::Milliseconds(500), "Less than a second"},

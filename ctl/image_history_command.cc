@@ -58,18 +58,11 @@ int Run(const GlobalOptions& global, const HistoryOptions& options) {
     for (const auto& row : rows) std::printf("%s\n", row["ID"].get<std::string>().c_str());
     return 0;
   }
-  OutputFormat format = ParseOutputFormat(options.format);
-  if (format.json) {
-    for (const auto& row : rows) std::printf("%s\n", row.dump().c_str());
-    return 0;
-  }
-  std::string text = format.template_text.empty()
-                         ? "{{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
-                         : format.template_text;
-  std::vector<std::vector<std::string>> table;
-  if (format.table) table.push_back(absl::StrSplit(TemplateHeader(text, kHeaders), '\t'));
-  for (const auto& row : rows) table.push_back(absl::StrSplit(ExpandTemplate(text, row), '\t'));
-  std::fputs(RenderTable(table).c_str(), stdout);
+  std::fputs(
+      RenderRows(rows, options.format,
+                 "{{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", kHeaders)
+          .c_str(),
+      stdout);
   return 0;
 }
 

@@ -95,21 +95,11 @@ int Run(const GlobalOptions& global, const ListOptions& options) {
     for (const auto& row : rows) std::printf("%s\n", row["ID"].get<std::string>().c_str());
     return 0;
   }
-  OutputFormat format = ParseOutputFormat(options.format);
-  if (format.json) {
-    for (const auto& row : rows) std::printf("%s\n", row.dump().c_str());
-    return 0;
-  }
-  std::string text = format.template_text;
-  if (text.empty()) {
-    text = options.digests
-               ? "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-               : "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
-  }
-  std::vector<std::vector<std::string>> table;
-  if (format.table) table.push_back(absl::StrSplit(TemplateHeader(text, kHeaders), '\t'));
-  for (const auto& row : rows) table.push_back(absl::StrSplit(ExpandTemplate(text, row), '\t'));
-  std::fputs(RenderTable(table).c_str(), stdout);
+  const std::string columns =
+      options.digests
+          ? "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+          : "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+  std::fputs(RenderRows(rows, options.format, columns, kHeaders).c_str(), stdout);
   return 0;
 }
 

@@ -35,17 +35,9 @@ int Run(const GlobalOptions& global, const ListFlags& flags) {
     for (const auto& row : rows) std::printf("%s\n", row["ID"].get<std::string>().c_str());
     return 0;
   }
-  OutputFormat format = ParseOutputFormat(flags.format);
-  if (format.json) {
-    for (const auto& row : rows) std::printf("%s\n", row.dump().c_str());
-    return 0;
-  }
-  std::string text = format.template_text;
-  if (text.empty()) text = "{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
-  std::vector<std::vector<std::string>> table;
-  if (format.table) table.push_back(absl::StrSplit(TemplateHeader(text, kHeaders), '\t'));
-  for (const auto& row : rows) table.push_back(absl::StrSplit(ExpandTemplate(text, row), '\t'));
-  std::fputs(RenderTable(table).c_str(), stdout);
+  std::fputs(RenderRows(rows, flags.format, "{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", kHeaders)
+                 .c_str(),
+             stdout);
   return 0;
 }
 

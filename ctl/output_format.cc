@@ -177,4 +177,20 @@ std::string TemplateHeader(const std::string& text,
   return header;
 }
 
+std::string RenderRows(const std::vector<nlohmann::ordered_json>& rows,
+                       const std::string& format_flag, const std::string& default_template,
+                       const std::vector<std::pair<std::string, std::string>>& headers) {
+  const OutputFormat format = ParseOutputFormat(format_flag);
+  std::string out;
+  if (format.json) {
+    for (const auto& row : rows) out += row.dump() + "\n";
+    return out;
+  }
+  const std::string& text = format.template_text.empty() ? default_template : format.template_text;
+  std::vector<std::vector<std::string>> table;
+  if (format.table) table.push_back(absl::StrSplit(TemplateHeader(text, headers), '\t'));
+  for (const auto& row : rows) table.push_back(absl::StrSplit(ExpandTemplate(text, row), '\t'));
+  return RenderTable(table);
+}
+
 }  // namespace berth::ctl

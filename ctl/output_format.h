@@ -37,6 +37,13 @@ struct OutputFormat {
 };
 OutputFormat ParseOutputFormat(const std::string& format);
 
+// What a list command prints for `rows` under a --format value: one JSON object a line
+// for "json", else a table (or bare lines) of the template, `default_template` when the
+// value names none; `headers` name the table's columns.
+std::string RenderRows(const std::vector<nlohmann::ordered_json>& rows,
+                       const std::string& format_flag, const std::string& default_template,
+                       const std::vector<std::pair<std::string, std::string>>& headers);
+
 // Expands the template subset against `value` (a JSON object): strings print bare,
 // arrays as Go prints slices ("[a b]"), objects as maps, missing fields "<no value>".
 std::string ExpandTemplate(const std::string& text, const nlohmann::ordered_json& value);

@@ -65,17 +65,10 @@ int Run(const GlobalOptions& global, const SearchFlags& flags) {
     row["StarCount"] = std::to_string(result.star_count());
     rows.push_back(std::move(row));
   }
-  OutputFormat format = ParseOutputFormat(flags.format);
-  if (format.json) {
-    for (const auto& row : rows) std::printf("%s\n", row.dump().c_str());
-    return 0;
-  }
-  std::string text = format.template_text;
-  if (text.empty()) text = "{{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}";
-  std::vector<std::vector<std::string>> table;
-  if (format.table) table.push_back(absl::StrSplit(TemplateHeader(text, kHeaders), '\t'));
-  for (const auto& row : rows) table.push_back(absl::StrSplit(ExpandTemplate(text, row), '\t'));
-  std::fputs(RenderTable(table).c_str(), stdout);
+  std::fputs(RenderRows(rows, flags.format,
+                        "{{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}", kHeaders)
+                 .c_str(),
+             stdout);
   return 0;
 }
 

@@ -89,19 +89,9 @@ int RunList(const GlobalOptions& global, const ListFlags& flags) {
     for (const auto& volume : response.volumes()) std::printf("%s\n", volume.name().c_str());
     return 0;
   }
-  OutputFormat format = ParseOutputFormat(flags.format);
-  if (format.json) {
-    for (const auto& volume : response.volumes()) std::printf("%s\n", Row(volume).dump().c_str());
-    return 0;
-  }
-  const std::string text =
-      format.template_text.empty() ? "{{.Driver}}\t{{.Name}}" : format.template_text;
-  std::vector<std::vector<std::string>> table;
-  if (format.table) table.push_back(absl::StrSplit(TemplateHeader(text, kHeaders), '\t'));
-  for (const auto& volume : response.volumes()) {
-    table.push_back(absl::StrSplit(ExpandTemplate(text, Row(volume)), '\t'));
-  }
-  std::fputs(RenderTable(table).c_str(), stdout);
+  std::vector<nlohmann::ordered_json> rows;
+  for (const auto& volume : response.volumes()) rows.push_back(Row(volume));
+  std::fputs(RenderRows(rows, flags.format, "{{.Driver}}\t{{.Name}}", kHeaders).c_str(), stdout);
   return 0;
 }
 
