@@ -1,8 +1,11 @@
 #include "tests/harness/berthd_process.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -228,6 +231,29 @@ absl::StatusOr<std::string> BerthdProcess::MetricsAddress() const {
   if (!info.ok()) return info.status();
   if (info->metrics_address().empty()) return absl::NotFoundError("metrics are off");
   return info->metrics_address();
+}
+
+RunResult MakeBusyboxImage(const std::string& out, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {
+      "/usr/bin/python3", BERTH_TEST_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o", out};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
+}
+
+int FreeLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
 }
 
 absl::StatusOr<std::string> HttpGet(const std::string& url) {

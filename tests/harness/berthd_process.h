@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "berth/system/v1/system.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "tests/harness/subprocess.h"
 
 namespace berth::testing {
 
@@ -80,6 +81,13 @@ class BerthdProcess {
   std::string root_, state_, socket_path_, log_path_, cgroup_parent_, bridge_;
   pid_t pid_ = -1;
 };
+
+// Builds a busybox image with tests/images/make_busybox_image.py into `out`; `args`
+// follow `-o <out>` ("--format", "docker-archive", "--name", …).
+RunResult MakeBusyboxImage(const std::string& out, const std::vector<std::string>& args);
+
+// A TCP port on 127.0.0.1 nothing listens on right now (-1 if none could be had).
+int FreeLoopbackPort();
 
 // Body of an HTTP GET to 127.0.0.1 (libcurl); error on a non-200 answer.
 absl::StatusOr<std::string> HttpGet(const std::string& url);

@@ -3,12 +3,9 @@
 // host on 127.0.0.1, -P with `port`, container:<name>, none and host, Docker's name
 // files, and ten networked containers through a kill -9 of berthd. Traffic goes only to
 // 127.0.0.1 and to the containers the test made; every name carries a per-run prefix.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -33,19 +30,6 @@ std::string Trimmed(const std::string& text) {
   return std::string(absl::StripTrailingAsciiWhitespace(text));
 }
 
-// A TCP port nothing listens on now, from the kernel's ephemeral range.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 bool LinkExists(const std::string& name) {
   return RunCommand({"/usr/sbin/ip", "link", "show", name}).exit_code == 0;
 }
@@ -65,9 +49,8 @@ class ContainerNetworkTest : public ::testing::Test {
     prefix_ = absl::StrFormat("cn%x", ::getpid() & 0xfffff);
     octet_ = 16 + ::getpid() % 200;
     StartBerthd();
-    RunResult made = RunCommand(
-        {"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
-         dir_ / "busybox.tar", "--format", "docker-archive", "--name", "busybox:latest"});
+    RunResult made = MakeBusyboxImage(dir_ / "busybox.tar",
+                                      {"--format", "docker-archive", "--name", "busybox:latest"});
     ASSERT_EQ(made.exit_code, 0) << made.err;
     ASSERT_EQ(Ctl({"load", "-i", dir_ / "busybox.tar"}).exit_code, 0);
   }
@@ -185,7 +168,7 @@ TEST_F(ContainerNetworkTest, UserNetworkResolvesNamesAndIsolatesOtherNetworks) {
 }
 
 TEST_F(ContainerNetworkTest, PublishedPortsAndSharedNamespaces) {
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   std::vector<std::string> web = {
       "run", "-d", "--name", "web", "-p", absl::StrCat("127.0.0.1:", port, ":80"), "busybox"};
   for (const std::string& word : WebServer("web")) web.push_back(word);
@@ -258,7 +241,7 @@ TEST_F(ContainerNetworkTest, TenContainersKeepAddressesAndPortsThroughKill9) {
   std::map<std::string, std::pair<std::string, int>> before;  // name → (IP, host port)
   for (int i = 0; i < 10; ++i) {
     const std::string name = "n" + std::to_string(i);
-    const int port = FreePort();
+    const int port = FreeLoopbackPort();
     std::vector<std::string> run = {
         "run", "-d", "--name", name, "-p", absl::StrCat("127.0.0.1:", port, ":80"), "busybox"};
     for (const std::string& word : WebServer(name)) run.push_back(word);

@@ -29,9 +29,8 @@ class ImageArchiveCliTest : public ::testing::Test {
   // make_busybox_image.py's docker-archive named `name`, from `busybox` (a binary).
   std::string MakeImage(const std::string& file, const std::string& name,
                         const std::string& busybox = "/bin/busybox") {
-    RunResult made = RunCommand(
-        {"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
-         dir_ / file, "--format", "docker-archive", "--name", name, "--busybox", busybox});
+    RunResult made = MakeBusyboxImage(
+        dir_ / file, {"--format", "docker-archive", "--name", name, "--busybox", busybox});
     EXPECT_EQ(made.exit_code, 0) << made.err;
     return dir_ / file;
   }

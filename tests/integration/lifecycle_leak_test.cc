@@ -93,9 +93,8 @@ class LifecycleLeakTest : public ::testing::Test {
     auto berthd = BerthdProcess::Start(dir_, {});
     ASSERT_TRUE(berthd.ok()) << berthd.status();
     berthd_ = std::move(*berthd);
-    RunResult made = RunCommand(
-        {"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
-         dir_ / "busybox.tar", "--format", "docker-archive", "--name", "busybox:latest"});
+    RunResult made = MakeBusyboxImage(dir_ / "busybox.tar",
+                                      {"--format", "docker-archive", "--name", "busybox:latest"});
     ASSERT_EQ(made.exit_code, 0) << made.err;
     ASSERT_EQ(Ctl({"load", "-i", dir_ / "busybox.tar"}).exit_code, 0);
   }

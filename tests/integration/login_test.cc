@@ -41,9 +41,8 @@ class LoginTest : public ::testing::TestWithParam<std::string> {
     if (registry.status().code() == absl::StatusCode::kNotFound) GTEST_SKIP() << registry.status();
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = std::move(*registry);
-    RunResult archive = RunCommand(
-        {"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
-         dir_ / "busybox.tar", "--format", "oci-archive", "--name", "busybox:latest"});
+    RunResult archive = MakeBusyboxImage(dir_ / "busybox.tar",
+                                         {"--format", "oci-archive", "--name", "busybox:latest"});
     ASSERT_EQ(archive.exit_code, 0) << archive.err;
     std::ofstream(dir_ / "policy.json") << R"({"default":[{"type":"insecureAcceptAnything"}]})";
     RunResult push =

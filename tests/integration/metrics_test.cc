@@ -1,11 +1,8 @@
 // Container metrics end to end against a private berthd: cAdvisor's series on /metrics
 // for a busy container, the same series scraped by a real Prometheus (Debian's package),
 // `berthctl stats --no-stream` and `berthctl events --since/--until` for the run.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -27,31 +24,14 @@ using ::testing::HasSubstr;
 
 constexpr char kPrometheus[] = "/usr/bin/prometheus";
 
-// A port on 127.0.0.1 nothing listens on right now.
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = -1;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
 class MetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto berthd = BerthdProcess::Start(dir_, {});
     ASSERT_TRUE(berthd.ok()) << berthd.status();
     berthd_ = std::move(*berthd);
-    RunResult made = RunCommand(
-        {"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
-         dir_ / "busybox.tar", "--format", "docker-archive", "--name", "busybox:latest"});
+    RunResult made = MakeBusyboxImage(dir_ / "busybox.tar",
+                                      {"--format", "docker-archive", "--name", "busybox:latest"});
     ASSERT_EQ(made.exit_code, 0) << made.err;
     RunResult load = Ctl({"load", "-i", dir_ / "busybox.tar"});
     ASSERT_EQ(load.exit_code, 0) << load.err;
@@ -83,7 +63,7 @@ class MetricsTest : public ::testing::Test {
         << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
         << "scrape_configs:\n  - job_name: berthd\n    static_configs:\n"
         << "      - targets: ['" << target << "']\n";
-    const std::string address = absl::StrCat("127.0.0.1:", FreePort());
+    const std::string address = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
     prometheus_pid_ =
         Spawn({kPrometheus, "--config.file=" + home + "/prometheus.yml",
                "--storage.tsdb.path=" + home + "/data", "--web.listen-address=" + address},

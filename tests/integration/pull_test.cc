@@ -27,9 +27,8 @@ class PullTest : public ::testing::Test {
     if (registry.status().code() == absl::StatusCode::kNotFound) GTEST_SKIP() << registry.status();
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = std::move(*registry);
-    RunResult archive = RunCommand(
-        {"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
-         dir_ / "busybox.tar", "--format", "oci-archive", "--name", "busybox:latest"});
+    RunResult archive = MakeBusyboxImage(dir_ / "busybox.tar",
+                                         {"--format", "oci-archive", "--name", "busybox:latest"});
     ASSERT_EQ(archive.exit_code, 0) << archive.err;
     std::ofstream(dir_ / "policy.json") << R"({"default":[{"type":"insecureAcceptAnything"}]})";
     RunResult push = RunCommand({"/usr/bin/skopeo", "--policy", dir_ / "policy.json", "copy",
@@ -142,9 +141,7 @@ TEST(TlsRegistryTest, ClientCertificateFromCertsDir) {
   std::filesystem::copy_file(certs->client.cert, host_dir + "/client.cert");
   std::filesystem::copy_file(certs->client.key, host_dir + "/client.key");
 
-  RunResult archive =
-      RunCommand({"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
-                  dir / "busybox.tar", "--format", "oci-archive"});
+  RunResult archive = MakeBusyboxImage(dir / "busybox.tar", {"--format", "oci-archive"});
   ASSERT_EQ(archive.exit_code, 0) << archive.err;
   std::ofstream(dir / "policy.json") << R"({"default":[{"type":"insecureAcceptAnything"}]})";
   RunResult push = RunCommand({"/usr/bin/skopeo", "--policy", dir / "policy.json", "copy",
@@ -175,9 +172,8 @@ TEST(TlsRegistryTest, ClientCertificateFromCertsDir) {
 TEST(LoadTest, LoadsDockerAndOciArchivesFromAFileAndFromStdin) {
   TestDir dir;
   for (const char* format : {"docker-archive", "oci-archive"}) {
-    RunResult made = RunCommand(
-        {"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
-         dir / (std::string(format) + ".tar"), "--format", format, "--name", "busybox:latest"});
+    RunResult made = MakeBusyboxImage(dir / (std::string(format) + ".tar"),
+                                      {"--format", format, "--name", "busybox:latest"});
     ASSERT_EQ(made.exit_code, 0) << made.err;
   }
   auto berthd = BerthdProcess::Start(dir, {});

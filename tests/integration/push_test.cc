@@ -47,8 +47,7 @@ class PushTest : public ::testing::Test {
 TEST_F(PushTest, PushesALoadedImageThatSkopeoReads) {
   const std::string name = registry_->host() + "/library/busybox:v1";
   RunResult archive =
-      RunCommand({"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
-                  dir_ / "busybox.tar", "--format", "docker-archive", "--name", name});
+      MakeBusyboxImage(dir_ / "busybox.tar", {"--format", "docker-archive", "--name", name});
   ASSERT_EQ(archive.exit_code, 0) << archive.err;
   RunResult loaded = Ctl({"load", "-i", dir_ / "busybox.tar"});
   ASSERT_EQ(loaded.exit_code, 0) << loaded.err;

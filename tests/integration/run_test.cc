@@ -26,9 +26,8 @@ class RunTest : public ::testing::Test {
  protected:
   void SetUp() override {
     StartBerthd();
-    RunResult made = RunCommand(
-        {"/usr/bin/python3", BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py", "-o",
-         dir_ / "busybox.tar", "--format", "docker-archive", "--name", "busybox:latest"});
+    RunResult made = MakeBusyboxImage(dir_ / "busybox.tar",
+                                      {"--format", "docker-archive", "--name", "busybox:latest"});
     ASSERT_EQ(made.exit_code, 0) << made.err;
     RunResult load = Ctl({"load", "-i", dir_ / "busybox.tar"});
     ASSERT_EQ(load.exit_code, 0) << load.err;

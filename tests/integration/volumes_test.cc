@@ -70,16 +70,9 @@ class VolumesTest : public ::testing::Test {
 
   void LoadImage(const std::string& name, std::vector<std::string> extra) {
     const std::string tar = dir_ / (name.substr(0, name.find(':')) + ".tar");
-    std::vector<std::string> make = {"/usr/bin/python3",
-                                     BERTH_SOURCE_DIR "/tests/images/make_busybox_image.py",
-                                     "-o",
-                                     tar,
-                                     "--format",
-                                     "docker-archive",
-                                     "--name",
-                                     name};
-    make.insert(make.end(), extra.begin(), extra.end());
-    RunResult made = RunCommand(make);
+    std::vector<std::string> args = {"--format", "docker-archive", "--name", name};
+    args.insert(args.end(), extra.begin(), extra.end());
+    RunResult made = MakeBusyboxImage(tar, args);
     ASSERT_EQ(made.exit_code, 0) << made.err;
     RunResult load = Ctl({"load", "-i", tar});
     ASSERT_EQ(load.exit_code, 0) << load.err;
