@@ -56,7 +56,9 @@ struct DaemonConfig {
   std::vector<std::string> services = {"images", "runtime", "network", "volumes"};
   std::map<std::string, std::string> service_addresses;  // service name → address
   std::vector<std::string> cni_plugin_dirs = {"/usr/lib/cni", "/opt/cni/bin"};
-  std::string cni_config_dir;  // "" = the network service's own directory
+  // Operators' conflists, run for `--network cni:<name>` and for callers naming no berth
+  // network (CRI); "" = none. berth's own conflists live under its root.
+  std::string cni_config_dir = "/etc/cni/net.d";
   // Docker's certs.d layout: <dir>/<host:port>/{ca.crt,client.cert,client.key}.
   std::string registry_certs_dir = "/etc/berth/certs.d";
 };

@@ -65,8 +65,11 @@ absl::StatusOr<std::unique_ptr<BerthdProcess>> BerthdProcess::Start(const TestDi
   nlohmann::json config = {
       {"cgroup-parent", p->cgroup_parent_},
       {"bridge", absl::StrFormat("bt%010x", hash & 0xffffffffffULL)},
-      {"bip", absl::StrCat("10.", 192 + (hash >> 40) % 32, ".", (hash >> 45) % 256, ".1/24")}};
+      {"bip", absl::StrCat("10.", 192 + (hash >> 40) % 32, ".", (hash >> 45) % 256, ".1/24")},
+      // Never the host's /etc/cni/net.d: a test puts there what it runs.
+      {"cni-config-dir", base + "/net.d"}};
   config.update(options.daemon_json);
+  p->cni_config_dir_ = config["cni-config-dir"].get<std::string>();
   p->bridge_ = config["bridge"].get<std::string>();
   std::string config_path = base + "/daemon.json";
   std::ofstream(config_path) << config.dump(2);

@@ -58,6 +58,8 @@ class BerthdProcess {
   const std::string& cgroup_parent() const { return cgroup_parent_; }
   // The default network's Linux bridge, this berthd's own.
   const std::string& bridge() const { return bridge_; }
+  // daemon.json cni-config-dir: the test's own, not made until a test writes to it.
+  const std::string& cni_config_dir() const { return cni_config_dir_; }
   pid_t pid() const { return pid_; }
   std::string Log() const;
 
@@ -78,7 +80,7 @@ class BerthdProcess {
 
  private:
   BerthdProcess() = default;
-  std::string root_, state_, socket_path_, log_path_, cgroup_parent_, bridge_;
+  std::string root_, state_, socket_path_, log_path_, cgroup_parent_, bridge_, cni_config_dir_;
   pid_t pid_ = -1;
 };
 

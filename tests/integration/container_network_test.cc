@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -235,6 +236,56 @@ TEST_F(ContainerNetworkTest, NoneHostAndDockersNameFiles) {
   EXPECT_THAT(parts[1], HasSubstr("1.1.1.1\twww.example.com\n"));
   EXPECT_THAT(parts[1], ::testing::MatchesRegex("(.|\n)*\n[0-9.]+\tt1\\.example\\.com t1\n"));
   EXPECT_EQ(parts[2], "t1.example.com\n");
+}
+
+// `--network cni:<name>` runs an operator's conflist from cni-config-dir (what the CRI
+// adapter does for pods): addresses from its IPAM, ports through its portmap, inspect
+// under the network's name, and nothing left after rm.
+TEST_F(ContainerNetworkTest, ConflistOfTheCniConfigurationDirectory) {
+  const std::string dir = berthd_->cni_config_dir();
+  std::filesystem::create_directories(dir);
+  const std::string bridge = prefix_ + "k";
+  std::ofstream(dir + "/10-pods.conflist") << absl::StrFormat(
+      R"({"cniVersion": "1.0.0", "name": "pods", "plugins": [
+           {"type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": false,
+            "ipam": {"type": "host-local", "dataDir": "%s/ipam",
+                     "ranges": [[{"subnet": "10.219.%d.0/24"}]]}},
+           {"type": "portmap", "capabilities": {"portMappings": true}}]})",
+      bridge, dir, octet_);
+  const int port = FreeLoopbackPort();
+  ASSERT_GT(port, 0);
+  std::vector<std::string> web = {
+      "run",       "-d",   "--name", "pod",
+      "--network", "cni:", "-p",     absl::StrCat("127.0.0.1:", port, ":80"),
+      "busybox"};
+  for (const std::string& arg : WebServer("pod")) web.push_back(arg);
+  RunResult started = Ctl(web);
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  absl::StatusOr<std::string> page;
+  for (int i = 0; i < 40; ++i) {
+    page = HttpGet(absl::StrCat("http://127.0.0.1:", port, "/"));
+    if (page.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(*page, HasSubstr("hello from pod"));
+  const nlohmann::json networks = Inspect("pod")["NetworkSettings"]["Networks"];
+  ASSERT_TRUE(networks.contains("cni:pods")) << networks.dump();
+  const std::string address = networks["cni:pods"]["IPAddress"].get<std::string>();
+  EXPECT_THAT(address, HasSubstr(absl::StrCat("10.219.", octet_, ".")));
+
+  RunResult addr = Ctl({"run", "--rm", "--network", "cni:pods", "busybox", "ip", "-o", "-4", "addr",
+                        "show", "eth0"});
+  EXPECT_EQ(addr.exit_code, 0) << addr.err;
+  EXPECT_THAT(addr.out, HasSubstr(absl::StrCat("10.219.", octet_, ".")));
+  RunResult missing = Ctl({"run", "--rm", "--network", "cni:nosuch", "busybox", "true"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.err, HasSubstr("no CNI network configuration named \"nosuch\""));
+
+  ASSERT_EQ(Ctl({"rm", "-f", "pod"}).exit_code, 0);
+  EXPECT_EQ(RunCommand({"/usr/sbin/ip", "-o", "link", "show", "master", bridge}).out, "");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/ipam/pods/" + address));
+  RunCommand({"/usr/sbin/ip", "link", "delete", bridge});
 }
 
 TEST_F(ContainerNetworkTest, TenContainersKeepAddressesAndPortsThroughKill9) {

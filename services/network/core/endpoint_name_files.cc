@@ -40,7 +40,7 @@ absl::Status EndpointRegistry::WriteNameFiles(const SandboxRecord& sandbox) {
     if (own.empty())
       own.push_back(OwnHostsEntry(AddressOf(e.ipv4), sandbox.hostname, sandbox.domainname));
     BERTH_ASSIGN_OR_RETURN(NetworkRecord network, catalog_->Resolve(e.ns, e.network_id));
-    if (network.builtin) continue;
+    if (!HasPeerNames(network)) continue;
     BERTH_ASSIGN_OR_RETURN(std::vector<EndpointRecord> members,
                            store_->ListEndpoints("", e.network_id));
     for (const EndpointRecord& m : members) {

@@ -48,6 +48,15 @@ void ReadResult(const nlohmann::json& result, const std::string& interface,
   }
 }
 
+// Whether a plugin of `conflist` declares the runtimeConfig `capability`.
+bool HasCapability(const nlohmann::json& conflist, const std::string& capability) {
+  for (const nlohmann::json& plugin : conflist.value("plugins", nlohmann::json::array())) {
+    const nlohmann::json capabilities = plugin.value("capabilities", nlohmann::json::object());
+    if (capabilities.is_object() && capabilities.value(capability, false) == true) return true;
+  }
+  return false;
+}
+
 // Container IDs name files and directories: no separators, no "..".
 absl::Status CheckContainerId(absl::string_view id) {
   bool ok = !id.empty() && id.size() <= 128 && absl::ascii_isalnum(id[0]) &&
@@ -111,7 +120,7 @@ absl::StatusOr<std::pair<EndpointRecord, SandboxRecord>> EndpointRegistry::Attac
                                                    " already exists in network ", network.name));
     }
   }
-  const bool exclusive = network.driver != kDriverBridge;
+  const bool exclusive = network.driver == kDriverHost || network.driver == kDriverNull;
   for (const EndpointRecord& e : existing) {
     if (exclusive || e.interface.empty()) {
       return absl::FailedPreconditionError(
@@ -170,7 +179,7 @@ absl::StatusOr<std::pair<EndpointRecord, SandboxRecord>> EndpointRegistry::Attac
   }
 
   EndpointRecord endpoint;
-  if (network.driver == kDriverBridge) {
+  if (network.driver == kDriverBridge || network.driver == kDriverCni) {
     // The lowest ethN the container's other endpoints do not use.
     int index = 0;
     while (std::any_of(existing.begin(), existing.end(), [&](const EndpointRecord& e) {
@@ -178,7 +187,7 @@ absl::StatusOr<std::pair<EndpointRecord, SandboxRecord>> EndpointRegistry::Attac
     })) {
       ++index;
     }
-    auto attached = AttachBridge(network, sandbox, spec, index);
+    auto attached = AttachWithCni(network, sandbox, spec, index);
     if (!attached.ok()) {
       if (new_sandbox) std::filesystem::remove_all(FilesDir(spec.container_id));
       return attached.status();
@@ -219,18 +228,32 @@ absl::StatusOr<std::pair<EndpointRecord, SandboxRecord>> EndpointRegistry::Attac
     return saved;
   }
   if (created_netns) created_netns->Release();
-  if (!network.builtin) RefreshPeers({network.id}, spec.container_id).IgnoreError();
+  if (HasPeerNames(network)) RefreshPeers({network.id}, spec.container_id).IgnoreError();
   if (options_.observe) options_.observe("attach", absl::Now() - started);
   return std::make_pair(endpoint, sandbox);
 }
 
-absl::StatusOr<EndpointRecord> EndpointRegistry::AttachBridge(const NetworkRecord& network,
-                                                              const SandboxRecord& sandbox,
-                                                              const AttachSpec& spec,
-                                                              int interface_index) {
+absl::StatusOr<EndpointRecord> EndpointRegistry::AttachWithCni(const NetworkRecord& network,
+                                                               const SandboxRecord& sandbox,
+                                                               const AttachSpec& spec,
+                                                               int interface_index) {
   BERTH_ASSIGN_OR_RETURN(nlohmann::json conflist, catalog_->Conflist(network));
+  const bool bridge = network.driver == kDriverBridge;
+  if (!bridge) {
+    // An operator's conflist: what berth would pass must reach a plugin that takes it.
+    if ((!spec.ports.empty() || spec.publish_all) && !HasCapability(conflist, "portMappings")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "network ", network.name, " cannot publish ports: no plugin of ",
+          network.options.count(kCniFileOption) ? network.options.at(kCniFileOption) : "it",
+          " has the portMappings capability"));
+    }
+    if (!spec.mac.empty() && !HasCapability(conflist, "mac")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "network ", network.name, " cannot set a MAC address: no plugin has the mac capability"));
+    }
+  }
   // The default bridge's rules are made on first use, not with the (built-in) network.
-  BERTH_RETURN_IF_ERROR(isolation_->Ensure(network));
+  if (bridge) BERTH_RETURN_IF_ERROR(isolation_->Ensure(network));
   PortPlan plan;
   plan.publish_all = spec.publish_all;
   plan.exposed = spec.exposed;
@@ -264,7 +287,7 @@ absl::StatusOr<EndpointRecord> EndpointRegistry::AttachBridge(const NetworkRecor
     return result.status();
   }
   // The firewall plugin may just have put its ACCEPTing chain above berth's.
-  if (absl::Status first = isolation_->KeepFirst(); !first.ok()) {
+  if (absl::Status first = bridge ? isolation_->KeepFirst() : absl::OkStatus(); !first.ok()) {
     cni_->Del(conflist, attachment, *result).IgnoreError();
     return first;
   }

@@ -6,7 +6,8 @@
 // Names on user networks: every container's /etc/hosts lists the other containers on
 // its user-defined networks by name and alias, rewritten in place (same inode, since it
 // is bind-mounted) whenever an endpoint joins or leaves. The default `bridge` does not
-// get this, as in Docker.
+// get this, as in Docker, nor do networks of the CNI configuration directory (their
+// users, pods, name each other through cluster DNS).
 #pragma once
 
 #include <functional>
@@ -86,9 +87,10 @@ class EndpointRegistry {
                                                         const std::set<std::string>& live);
 
  private:
-  absl::StatusOr<EndpointRecord> AttachBridge(const NetworkRecord& network,
-                                              const SandboxRecord& sandbox, const AttachSpec& spec,
-                                              int interface_index);
+  // A bridge network's conflist, or a cni network's file, with CNI ADD.
+  absl::StatusOr<EndpointRecord> AttachWithCni(const NetworkRecord& network,
+                                               const SandboxRecord& sandbox, const AttachSpec& spec,
+                                               int interface_index);
   absl::Status DetachOne(const EndpointRecord& endpoint);
   absl::Status DropSandboxIfUnused(absl::string_view container_id);
   // Writes the container's name files; with `peers_too`, also every container sharing
@@ -96,6 +98,10 @@ class EndpointRegistry {
   absl::Status WriteNameFiles(const SandboxRecord& sandbox);
   absl::Status RefreshPeers(const std::vector<std::string>& network_ids,
                             absl::string_view except_container);
+  // Whether the network's containers list each other in /etc/hosts.
+  static bool HasPeerNames(const NetworkRecord& network) {
+    return network.driver == kDriverBridge && !network.builtin;
+  }
   std::string NetnsDir() const { return options_.state_dir + "/netns"; }
   std::string FilesDir(absl::string_view container_id) const;
 

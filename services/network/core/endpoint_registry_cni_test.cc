@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/file_text.h"
@@ -90,6 +91,7 @@ class EndpointRegistryCniTest : public ::testing::Test {
     // Private third octets from the PID keep parallel runs apart.
     octet_ = 16 + ::getpid() % 200;
     catalog_options.default_subnet = absl::StrCat("10.213.", octet_, ".0/24");
+    catalog_options.cni_config_dir = dir_ + "/net.d";
     catalog_ = std::make_unique<NetworkCatalog>(store_.get(), &isolation_, catalog_options);
     cni_ = std::make_unique<CniRunner>(std::vector<std::string>{"/usr/lib/cni"});
     EndpointRegistryOptions options;
@@ -110,6 +112,9 @@ class EndpointRegistryCniTest : public ::testing::Test {
     for (const NetworkRecord& n : created_) {
       isolation_.Remove(n).IgnoreError();
       RunCommand({"/usr/sbin/ip", "link", "delete", n.bridge});
+    }
+    for (const char* suffix : {"c", "p"}) {  // the conf-dir networks' bridges
+      RunCommand({"/usr/sbin/ip", "link", "delete", prefix_ + suffix});
     }
     std::error_code error;
     for (const auto& e : std::filesystem::directory_iterator(dir_ + "/state/netns", error)) {
@@ -399,6 +404,106 @@ TEST_F(EndpointRegistryCniTest, NoneHasOnlyLoopbackAndInternalHasNoDefaultRoute)
   BERTH_EXPECT_OK(endpoints_->Detach("default", ContainerId(1), ""));
   BERTH_EXPECT_OK(endpoints_->Detach("default", ContainerId(2), ""));
   BERTH_EXPECT_OK(catalog_->Delete("default", internal.name));
+}
+
+// An operator's conflist in the CNI configuration directory, as the CRI adapter runs
+// it: "cni:" picks the directory's first file; the plugins' results become endpoints;
+// ports need a plugin with the portMappings capability; DEL undoes everything; removing
+// the network's record leaves the operator's file alone.
+TEST_F(EndpointRegistryCniTest, RunsConflistsOfTheCniConfigurationDirectory) {
+  std::filesystem::create_directories(dir_ + "/net.d");
+  auto bridge = [&](const std::string& suffix, int first_octet) {
+    return absl::StrFormat(
+        R"({"type": "bridge", "bridge": "%s%s", "isGateway": true, "ipMasq": false,
+            "ipam": {"type": "host-local", "dataDir": "%s/pod-ipam",
+                     "ranges": [[{"subnet": "10.%d.%d.0/24"}]]}})",
+        prefix_, suffix, dir_, first_octet, octet_);
+  };
+  WriteFileAtomically(dir_ + "/net.d/10-pods.conflist",
+                      absl::StrCat(R"({"cniVersion": "1.0.0", "name": "pods", "plugins": [)",
+                                   bridge("c", 217), R"(, {"type": "portmap", "capabilities":
+                                   {"portMappings": true}}]})"),
+                      0644)
+      .IgnoreError();
+  WriteFileAtomically(
+      dir_ + "/net.d/20-plain.conf",
+      absl::StrCat(R"({"cniVersion": "1.0.0", "name": "plain", )", bridge("p", 218).substr(1)),
+      0644)
+      .IgnoreError();
+
+  const uint16_t host_port = FreeLoopbackPort();
+  AttachSpec spec;
+  spec.container_id = ContainerId(1);
+  spec.container_name = "pod1";
+  spec.network = "cni:";
+  PortRequest publish;
+  publish.host_ip = "127.0.0.1";
+  publish.host_port = host_port;
+  publish.container_port = 8080;
+  spec.ports = {publish};
+  auto pod1 = endpoints_->Attach("default", spec);
+  BERTH_ASSERT_OK(pod1);
+  EXPECT_EQ(pod1->first.network_name, "cni:pods");
+  EXPECT_EQ(pod1->first.interface, "eth0");
+  EXPECT_THAT(pod1->first.ipv4, HasSubstr(absl::StrCat("10.217.", octet_, ".")));
+  EXPECT_FALSE(pod1->first.mac.empty());
+
+  // The same network by name; a .conf file's network too, on a second interface.
+  AttachSpec second;
+  second.container_id = ContainerId(2);
+  second.network = "cni:pods";
+  auto pod2 = endpoints_->Attach("default", second);
+  BERTH_ASSERT_OK(pod2);
+  EXPECT_TRUE(Ping(pod2->first.netns_path, AddressOf(pod1->first.ipv4)));
+  second.network = "cni:plain";
+  auto plain = endpoints_->Attach("default", second);
+  BERTH_ASSERT_OK(plain);
+  EXPECT_EQ(plain->first.interface, "eth1");
+
+  // The conf-dir networks show as records of driver cni naming their file.
+  auto network = catalog_->Resolve("default", "cni:pods");
+  BERTH_ASSERT_OK(network);
+  EXPECT_EQ(network->driver, kDriverCni);
+  EXPECT_EQ(network->options.at(kCniFileOption), dir_ + "/net.d/10-pods.conflist");
+
+  pid_t server =
+      berth::testing::Spawn({"/usr/bin/nsenter", "--net=" + pod1->first.netns_path, kBusybox, "sh",
+                             "-c", "echo hello-from-pod | /bin/busybox nc -l -p 8080"},
+                            dir_ + "/nc-pod.log");
+  std::string answer;
+  for (int i = 0; i < 50 && answer.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    answer = ReadFromLoopback(host_port);
+  }
+  berth::testing::StopProcess(server, SIGKILL);
+  EXPECT_THAT(answer, HasSubstr("hello-from-pod"));
+
+  // A network without portmap cannot publish, and the refusal leaves nothing behind.
+  AttachSpec unpublishable;
+  unpublishable.container_id = ContainerId(3);
+  unpublishable.network = "cni:plain";
+  unpublishable.ports = {publish};
+  EXPECT_THAT(endpoints_->Attach("default", unpublishable).status(),
+              berth::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                       HasSubstr("portMappings capability")));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/state/netns/" + ContainerId(3)));
+  unpublishable.network = "cni:nosuch";
+  EXPECT_THAT(endpoints_->Attach("default", unpublishable).status(),
+              berth::testing::StatusIs(absl::StatusCode::kNotFound, HasSubstr("net.d")));
+
+  BERTH_EXPECT_OK(endpoints_->Detach("default", ContainerId(1), ""));
+  BERTH_EXPECT_OK(endpoints_->Detach("default", ContainerId(2), ""));
+  EXPECT_FALSE(std::filesystem::exists(pod1->first.netns_path));
+  // host-local released both addresses; portmap removed its DNAT chain for the pod.
+  std::error_code error;
+  for (const auto& e : std::filesystem::directory_iterator(dir_ + "/pod-ipam/pods", error)) {
+    const std::string name = e.path().filename().string();
+    EXPECT_TRUE(name == "lock" || absl::StartsWith(name, "last_reserved_ip")) << e.path();
+  }
+  EXPECT_THAT(RunCommand({"/usr/sbin/iptables", "-w", "5", "-t", "nat", "-S"}).out,
+              Not(HasSubstr(absl::StrCat("--dport ", host_port, " "))));
+  BERTH_EXPECT_OK(catalog_->Delete("default", "cni:pods"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/net.d/10-pods.conflist"));
 }
 
 }  // namespace

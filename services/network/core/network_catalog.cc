@@ -1,5 +1,6 @@
 #include "services/network/core/network_catalog.h"
 
+#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
@@ -221,6 +222,9 @@ absl::StatusOr<NetworkRecord> NetworkCatalog::Create(absl::string_view ns,
 
 absl::StatusOr<NetworkRecord> NetworkCatalog::Resolve(absl::string_view ns, absl::string_view ref) {
   BERTH_RETURN_IF_ERROR(EnsureBuiltins(ns));
+  if (absl::StartsWith(ref, kCniNetworkPrefix)) {
+    return ResolveCni(ns, ref.substr(strlen(kCniNetworkPrefix)));
+  }
   BERTH_ASSIGN_OR_RETURN(std::vector<NetworkRecord> networks,
                          store_->ListNetworks(std::string(ns)));
   for (const NetworkRecord& n : networks) {
@@ -242,6 +246,39 @@ absl::StatusOr<NetworkRecord> NetworkCatalog::Resolve(absl::string_view ns, absl
   }
   if (match == nullptr) return absl::NotFoundError(absl::StrCat("network ", ref, " not found"));
   return WithDefaults(*match);
+}
+
+absl::StatusOr<NetworkRecord> NetworkCatalog::ResolveCni(absl::string_view ns,
+                                                         absl::string_view name) {
+  if (options_.cni_config_dir.empty() && name.empty()) {
+    return absl::FailedPreconditionError("no CNI configuration directory (cni-config-dir) is set");
+  }
+  std::string record_name = absl::StrCat(kCniNetworkPrefix, name);
+  absl::StatusOr<CniConfigFile> file = absl::NotFoundError(
+      absl::StrCat("network ", record_name, " not found: no cni-config-dir is set"));
+  if (!options_.cni_config_dir.empty()) {
+    file = CniConfigDir(options_.cni_config_dir).Find(name);
+    if (file.ok()) record_name = absl::StrCat(kCniNetworkPrefix, file->name);
+    // A record outlives its file: its endpoints still detach with their stored config.
+    if (!file.ok() && (name.empty() || !absl::IsNotFound(file.status()))) return file.status();
+  }
+  BERTH_ASSIGN_OR_RETURN(std::vector<NetworkRecord> networks,
+                         store_->ListNetworks(std::string(ns)));
+  for (const NetworkRecord& n : networks) {
+    if (n.name == record_name) return n;
+  }
+  BERTH_RETURN_IF_ERROR(file.status());
+  NetworkRecord n;
+  n.id = RandomHex(32);
+  n.name = record_name;
+  n.ns = std::string(ns);
+  n.driver = kDriverCni;
+  n.options = {{kCniFileOption, file->path}};
+  n.created = absl::Now();
+  absl::Status inserted = store_->InsertNetwork(n);
+  if (absl::IsAlreadyExists(inserted)) return ResolveCni(ns, name);  // made meanwhile
+  BERTH_RETURN_IF_ERROR(inserted);
+  return n;
 }
 
 absl::StatusOr<bool> NetworkCatalog::HasEndpoints(const NetworkRecord& network) {
@@ -300,6 +337,8 @@ absl::StatusOr<std::vector<NetworkRecord>> NetworkCatalog::List(absl::string_vie
 }
 
 absl::Status NetworkCatalog::RemoveNetworkState(const NetworkRecord& network) {
+  // The file and whatever its plugins keep (IPAM state) belong to the operator.
+  if (network.driver == kDriverCni) return absl::OkStatus();
   absl::Status status = isolation_->Remove(network);
   std::error_code ignored;
   std::filesystem::remove(ConflistPath(network), ignored);
@@ -364,6 +403,13 @@ std::string NetworkCatalog::ConflistPath(const NetworkRecord& network) const {
 }
 
 absl::StatusOr<nlohmann::json> NetworkCatalog::Conflist(const NetworkRecord& network) {
+  if (network.driver == kDriverCni) {
+    BERTH_ASSIGN_OR_RETURN(
+        CniConfigFile file,
+        CniConfigDir(options_.cni_config_dir)
+            .Find(absl::string_view(network.name).substr(strlen(kCniNetworkPrefix))));
+    return file.conflist;
+  }
   BERTH_ASSIGN_OR_RETURN(nlohmann::json conflist, RenderConflist(network, IpamDataDir()));
   std::error_code error;
   std::filesystem::create_directories(options_.root_dir + "/cni", error);

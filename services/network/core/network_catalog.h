@@ -13,12 +13,15 @@
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 #include "services/network/core/bridge_isolation.h"
+#include "services/network/core/cni_config_dir.h"
 #include "services/network/core/network_store.h"
 
 namespace berth::network {
 
 struct NetworkCatalogOptions {
   std::string root_dir;  // conflists in <root>/cni, host-local state in <root>/ipam
+  // Operators' conflists, run for "cni:<name>" references; "" = none.
+  std::string cni_config_dir;
   // The default `bridge` network (daemon.json bridge, bip, fixed-cidr, mtu).
   std::string default_bridge = "berth0";
   std::string default_subnet = "10.88.0.0/16";
@@ -52,6 +55,8 @@ class NetworkCatalog {
 
   absl::StatusOr<NetworkRecord> Create(absl::string_view ns, const NetworkSpec& spec);
   // Full ID, then name, then unique ID prefix. NotFound "network <ref> not found".
+  // "cni:<name>" ("cni:" = the directory's first) names a conflist of the CNI
+  // configuration directory: its record (driver cni) is made on first reference.
   absl::StatusOr<NetworkRecord> Resolve(absl::string_view ns, absl::string_view ref);
   // Keys: driver, id, label, name, scope, type (custom|builtin), dangling (true|false).
   absl::StatusOr<std::vector<NetworkRecord>> List(absl::string_view ns,
@@ -64,7 +69,8 @@ class NetworkCatalog {
                                                  const NetworkFilters& filters);
 
   // The network's conflist, written to ConflistPath (the file is what CNI tooling and
-  // operators read; berth runs the JSON it returns).
+  // operators read; berth runs the JSON it returns). For a cni network, the directory's
+  // file as it is now.
   absl::StatusOr<nlohmann::json> Conflist(const NetworkRecord& network);
   std::string ConflistPath(const NetworkRecord& network) const;
   std::string IpamDataDir() const { return options_.root_dir + "/ipam"; }
@@ -77,6 +83,7 @@ class NetworkCatalog {
 
  private:
   absl::Status EnsureBuiltins(absl::string_view ns);
+  absl::StatusOr<NetworkRecord> ResolveCni(absl::string_view ns, absl::string_view name);
   NetworkRecord WithDefaults(NetworkRecord network) const;
   absl::Status RemoveNetworkState(const NetworkRecord& network);
   absl::StatusOr<bool> HasEndpoints(const NetworkRecord& network);

@@ -14,15 +14,19 @@ namespace berth::network {
 inline constexpr char kDriverBridge[] = "bridge";
 inline constexpr char kDriverHost[] = "host";
 inline constexpr char kDriverNull[] = "null";
+// A conflist of the CNI configuration directory, run as it is (CniConfigDir).
+inline constexpr char kDriverCni[] = "cni";
 inline constexpr char kBridgeNameOption[] = "com.docker.network.bridge.name";
 inline constexpr char kMtuOption[] = "com.docker.network.driver.mtu";
 inline constexpr char kMasqueradeOption[] = "com.docker.network.bridge.enable_ip_masquerade";
+// A cni network's file in the CNI configuration directory (for operators to read).
+inline constexpr char kCniFileOption[] = "berth.cni.file";
 
 struct NetworkRecord {
   std::string id;  // 64 hex
   std::string name;
   std::string ns;
-  std::string driver = kDriverBridge;  // bridge, host or null
+  std::string driver = kDriverBridge;  // bridge, host, null or cni
   bool builtin = false;                // bridge, host, none
   std::string subnet;                  // "172.18.0.0/16"; empty for host and none
   std::string gateway;                 // "172.18.0.1"

@@ -29,6 +29,7 @@ absl::StatusOr<NetworkCatalogOptions> CatalogOptions(const rpc::ServiceSetup& se
   const DaemonConfig& config = *setup.config;
   NetworkCatalogOptions options;
   options.root_dir = setup.root_dir;
+  options.cni_config_dir = config.cni_config_dir;
   if (!config.bridge.empty()) options.default_bridge = config.bridge;
   options.mtu = config.mtu;
   options.default_route_via = config.default_gateway;
@@ -59,8 +60,7 @@ absl::StatusOr<rpc::HostedService> HostNetworkService(const rpc::ServiceSetup& s
     log::Warn("network: no CNI plugins", {{"error", std::string(plugins.status().message())}});
     hosted.details["cni_plugin_dir"] = "";
   }
-  hosted.details["cni_config_dir"] =
-      setup.config->cni_config_dir.empty() ? setup.root_dir + "/cni" : setup.config->cni_config_dir;
+  hosted.details["cni_config_dir"] = setup.config->cni_config_dir;
 
   auto parts = std::make_shared<NetworkParts>();
   BERTH_ASSIGN_OR_RETURN(parts->store, NetworkStore::Open(setup.root_dir + "/network.db"));

@@ -46,7 +46,7 @@ class NetworkCollector : public prometheus::Collectable {
                                        prometheus::MetricType::Gauge,
                                        {}};
     for (const NetworkRecord& n : *networks) {
-      if (n.driver != kDriverBridge) continue;
+      if (n.driver != kDriverBridge && n.driver != kDriverCni) continue;
       addresses.metric.push_back(
           GaugeValue(in_use[n.id], {{"namespace", n.ns}, {"network", n.name}}));
     }
