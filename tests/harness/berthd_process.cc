@@ -136,6 +136,31 @@ void RemoveCgroupsNamed(const std::string& name) {
   }
 }
 
+}  // namespace
+
+void RemoveBridgeNetworkRules(const std::string& bridge) {
+  RunCommand({"/usr/sbin/ip", "link", "delete", bridge, "type", "bridge"});
+  const std::string chain = "BERTH-" + bridge;
+  RunCommand({"/usr/sbin/iptables", "-w", "5", "-D", "BERTH-FORWARD", "-j", chain});
+  RunCommand(
+      {"/usr/sbin/iptables", "-w", "5", "-D", "BERTH-ISOLATION", "-o", bridge, "-j", "DROP"});
+  RunCommand({"/usr/sbin/iptables", "-w", "5", "-F", chain});
+  RunCommand({"/usr/sbin/iptables", "-w", "5", "-X", chain});
+  // The bridge's masquerade rule ("-A BERTH-POSTROUTING -s <subnet> ! -o <bridge> …").
+  RunResult nat =
+      RunCommand({"/usr/sbin/iptables", "-w", "5", "-t", "nat", "-S", "BERTH-POSTROUTING"});
+  for (absl::string_view line : absl::StrSplit(nat.out, '\n', absl::SkipEmpty())) {
+    if (!absl::StrContains(line, absl::StrCat(" -o ", bridge, " "))) continue;
+    std::vector<std::string> args = {"/usr/sbin/iptables", "-w", "5", "-t", "nat", "-D"};
+    for (absl::string_view word : absl::StrSplit(line.substr(3), ' ', absl::SkipEmpty())) {
+      args.emplace_back(word);
+    }
+    RunCommand(args);
+  }
+}
+
+namespace {
+
 // What the network service leaves once its containers are gone: the default bridge
 // (the CNI bridge plugin never removes one), its BERTH-* rules and the shared netns
 // directory mount. Kept while a container still uses them (a restart will follow).
@@ -148,16 +173,10 @@ void RemoveNetworkLeftovers(const std::string& bridge, const std::string& state_
   }
   if (bridge.empty()) return;
   if (!RunCommand({"/usr/sbin/ip", "-o", "link", "show", "master", bridge}).out.empty()) return;
-  RunCommand({"/usr/sbin/ip", "link", "delete", bridge, "type", "bridge"});
-  const std::string chain = "BERTH-" + bridge;
-  RunCommand({"/usr/sbin/iptables", "-w", "5", "-D", "BERTH-FORWARD", "-j", chain});
-  RunCommand(
-      {"/usr/sbin/iptables", "-w", "5", "-D", "BERTH-ISOLATION", "-o", bridge, "-j", "DROP"});
-  RunCommand({"/usr/sbin/iptables", "-w", "5", "-F", chain});
-  RunCommand({"/usr/sbin/iptables", "-w", "5", "-X", chain});
-  // The chains all networks share (BERTH-FORWARD, BERTH-ISOLATION and FORWARD's jump)
-  // stay: another berthd on this host may be between making them and filling them, and
-  // deleting them then fails its network. Empty, they change nothing.
+  RemoveBridgeNetworkRules(bridge);
+  // The chains all networks share (BERTH-FORWARD, BERTH-ISOLATION, BERTH-POSTROUTING and
+  // the jumps to them) stay: another berthd on this host may be between making them and filling
+  // them, and deleting them then fails its network. Empty, they change nothing.
 }
 
 }  // namespace

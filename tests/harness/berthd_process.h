@@ -88,6 +88,10 @@ class BerthdProcess {
 // follow `-o <out>` ("--format", "docker-archive", "--name", …).
 RunResult MakeBusyboxImage(const std::string& out, const std::vector<std::string>& args);
 
+// Removes a berth bridge network's Linux bridge, its BERTH-<bridge> chain and the rules
+// pointing at the bridge (isolation, masquerade), whatever of them exists.
+void RemoveBridgeNetworkRules(const std::string& bridge);
+
 // A TCP port on 127.0.0.1 nothing listens on right now (-1 if none could be had).
 int FreeLoopbackPort();
 

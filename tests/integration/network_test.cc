@@ -46,12 +46,7 @@ class NetworkTest : public ::testing::Test {
   void TearDown() override {
     berthd_.reset();
     for (const std::string& bridge : {prefix_ + "a", prefix_ + "b", prefix_ + "d"}) {
-      RunCommand({"/usr/sbin/iptables", "-w", "5", "-D", "BERTH-FORWARD", "-j", "BERTH-" + bridge});
-      RunCommand(
-          {"/usr/sbin/iptables", "-w", "5", "-D", "BERTH-ISOLATION", "-o", bridge, "-j", "DROP"});
-      RunCommand({"/usr/sbin/iptables", "-w", "5", "-F", "BERTH-" + bridge});
-      RunCommand({"/usr/sbin/iptables", "-w", "5", "-X", "BERTH-" + bridge});
-      RunCommand({"/usr/sbin/ip", "link", "delete", bridge});
+      RemoveBridgeNetworkRules(bridge);
     }
     std::error_code error;
     const std::string netns_dir = dir_.path() + "/berthd/state/network/netns";
@@ -190,7 +185,7 @@ TEST_F(NetworkTest, EndpointsSurviveAKilledBerthdAndReconcileCleansUp) {
       MetricValue(*metrics, "berth_network_ipam_addresses_in_use", {"network=\"" + name + "\""}),
       1);
   EXPECT_EQ(MetricValue(*metrics, "berth_network_endpoint_operation_duration_seconds_count",
-                        {"operation=\"attach\""}),
+                        {"operation=\"attach\"", "driver=\"bridge\""}),
             1);
 
   // --network container:<id> shares that container's netns and name files.

@@ -1,5 +1,7 @@
 #include "services/network/core/cni_conflist.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -44,25 +46,35 @@ absl::StatusOr<nlohmann::json> RenderConflist(const NetworkRecord& network,
       return absl::InvalidArgumentError(absl::StrCat("invalid MTU ", it->second));
     }
   }
-  bool masquerade = !network.internal;
-  if (auto it = network.options.find(kMasqueradeOption); it != network.options.end()) {
-    masquerade = masquerade && it->second != "false";
-  }
   nlohmann::json bridge = {{"type", "bridge"},
                            {"bridge", network.bridge},
                            {"isGateway", true},
-                           {"ipMasq", masquerade},
+                           // Masquerading is one rule per network (BridgeIsolation).
+                           {"ipMasq", false},
                            {"hairpinMode", true},
                            {"mtu", mtu},
                            {"capabilities", {{"ips", true}}},
                            {"ipam", ipam}};
   nlohmann::json portmap = {
       {"type", "portmap"}, {"capabilities", {{"portMappings", true}}}, {"snat", true}};
-  nlohmann::json firewall = {{"type", "firewall"}, {"backend", "iptables"}};
   nlohmann::json tuning = {{"type", "tuning"}, {"capabilities", {{"mac", true}}}};
   return nlohmann::json{{"cniVersion", kCniVersion},
                         {"name", CniNetworkName(network)},
-                        {"plugins", nlohmann::json::array({bridge, portmap, firewall, tuning})}};
+                        {"plugins", nlohmann::json::array({bridge, portmap, tuning})}};
+}
+
+nlohmann::json PluginsWithWork(const nlohmann::json& conflist, bool publishes_ports,
+                               bool sets_mac) {
+  nlohmann::json out = conflist;
+  nlohmann::json& plugins = out["plugins"];
+  plugins.erase(std::remove_if(plugins.begin(), plugins.end(),
+                               [&](const nlohmann::json& plugin) {
+                                 const std::string type = plugin.value("type", "");
+                                 return (type == "portmap" && !publishes_ports) ||
+                                        (type == "tuning" && !sets_mac);
+                               }),
+                plugins.end());
+  return out;
 }
 
 }  // namespace berth::network

@@ -1,5 +1,7 @@
 // A bridge network as the CNI configuration list berth runs for it: bridge (with
-// host-local IPAM), portmap, firewall and tuning from containernetworking-plugins.
+// host-local IPAM), portmap and tuning from containernetworking-plugins. Masquerading and
+// the FORWARD rules are the network's own (BridgeIsolation), not per-container plugin
+// work.
 #pragma once
 
 #include <string>
@@ -21,5 +23,10 @@ std::string CniNetworkName(const NetworkRecord& network);
 // InvalidArgument for a network that is not a bridge or has a malformed subnet.
 absl::StatusOr<nlohmann::json> RenderConflist(const NetworkRecord& network,
                                               const std::string& ipam_data_dir);
+
+// `conflist` without the plugins that have nothing to do for one endpoint: portmap
+// when it publishes no port, tuning when it sets no MAC. Each is a plugin exec on ADD
+// and on DEL saved; DEL runs the list ADD ran (stored with the endpoint).
+nlohmann::json PluginsWithWork(const nlohmann::json& conflist, bool publishes_ports, bool sets_mac);
 
 }  // namespace berth::network

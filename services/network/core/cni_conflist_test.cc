@@ -20,17 +20,17 @@ NetworkRecord UserNetwork() {
   return n;
 }
 
-TEST(CniConflistTest, BridgeHostLocalPortmapFirewallTuning) {
+TEST(CniConflistTest, BridgeHostLocalPortmapTuning) {
   auto conflist = RenderConflist(UserNetwork(), "/var/lib/berth/network/ipam");
   BERTH_ASSERT_OK(conflist);
   EXPECT_EQ((*conflist)["cniVersion"], "1.0.0");
   EXPECT_EQ((*conflist)["name"], "berth-aaaaaaaaaaaa");
   const auto& plugins = (*conflist)["plugins"];
-  ASSERT_EQ(plugins.size(), 4u);
+  ASSERT_EQ(plugins.size(), 3u);
   EXPECT_EQ(plugins[0]["type"], "bridge");
   EXPECT_EQ(plugins[0]["bridge"], "br-aaaaaaaaaaaa");
   EXPECT_EQ(plugins[0]["isGateway"], true);
-  EXPECT_EQ(plugins[0]["ipMasq"], true);
+  EXPECT_EQ(plugins[0]["ipMasq"], false);  // one rule per network instead
   EXPECT_EQ(plugins[0]["hairpinMode"], true);
   EXPECT_EQ(plugins[0]["mtu"], 1400);
   const auto& ipam = plugins[0]["ipam"];
@@ -41,11 +41,10 @@ TEST(CniConflistTest, BridgeHostLocalPortmapFirewallTuning) {
   EXPECT_EQ(ipam["routes"][0]["dst"], "0.0.0.0/0");
   EXPECT_EQ(plugins[1]["type"], "portmap");
   EXPECT_EQ(plugins[1]["capabilities"]["portMappings"], true);
-  EXPECT_EQ(plugins[2]["type"], "firewall");
-  EXPECT_EQ(plugins[3]["type"], "tuning");
+  EXPECT_EQ(plugins[2]["type"], "tuning");
 }
 
-TEST(CniConflistTest, InternalHasNoMasqueradeNorDefaultRoute) {
+TEST(CniConflistTest, InternalHasNoDefaultRoute) {
   NetworkRecord n = UserNetwork();
   n.internal = true;
   n.ip_range = "172.30.0.128/25";
@@ -70,6 +69,21 @@ TEST(CniConflistTest, RefusesNonBridgeNetworks) {
   NetworkRecord n = UserNetwork();
   n.driver = kDriverHost;
   EXPECT_FALSE(RenderConflist(n, "/ipam").ok());
+}
+
+TEST(CniConflistTest, RunsOnlyThePluginsWithWorkToDo) {
+  auto conflist = *RenderConflist(UserNetwork(), "/ipam");
+  auto types = [](const nlohmann::json& list) {
+    std::vector<std::string> out;
+    for (const auto& plugin : list["plugins"]) out.push_back(plugin["type"]);
+    return out;
+  };
+  EXPECT_THAT(types(PluginsWithWork(conflist, true, true)),
+              ::testing::ElementsAre("bridge", "portmap", "tuning"));
+  EXPECT_THAT(types(PluginsWithWork(conflist, false, false)), ::testing::ElementsAre("bridge"));
+  EXPECT_THAT(types(PluginsWithWork(conflist, true, false)),
+              ::testing::ElementsAre("bridge", "portmap"));
+  EXPECT_EQ(PluginsWithWork(conflist, false, true)["name"], conflist["name"]);
 }
 
 TEST(CniRunnerTest, PluginConfigGetsOnlyItsCapabilitiesAndThePrevResult) {

@@ -11,6 +11,7 @@
 #include "common/file_text.h"
 #include "common/random_hex.h"
 #include "common/status_macros.h"
+#include "services/network/core/cni_conflist.h"
 #include "services/network/core/ipv4_subnet.h"
 #include "services/network/core/network_namespace.h"
 
@@ -229,7 +230,7 @@ absl::StatusOr<std::pair<EndpointRecord, SandboxRecord>> EndpointRegistry::Attac
   }
   if (created_netns) created_netns->Release();
   if (HasPeerNames(network)) RefreshPeers({network.id}, spec.container_id).IgnoreError();
-  if (options_.observe) options_.observe("attach", absl::Now() - started);
+  if (options_.observe) options_.observe("attach", network.driver, absl::Now() - started);
   return std::make_pair(endpoint, sandbox);
 }
 
@@ -265,6 +266,8 @@ absl::StatusOr<EndpointRecord> EndpointRegistry::AttachWithCni(const NetworkReco
   }
   BERTH_ASSIGN_OR_RETURN(std::vector<PortBinding> ports, BindPorts(plan, options_.port_probe));
 
+  // berth's own list runs only the plugins with work to do; an operator's runs whole.
+  if (bridge) conflist = PluginsWithWork(conflist, !ports.empty(), !spec.mac.empty());
   CniAttachment attachment;
   attachment.container_id = spec.container_id;
   attachment.netns_path = sandbox.netns_path;
@@ -285,11 +288,6 @@ absl::StatusOr<EndpointRecord> EndpointRegistry::AttachWithCni(const NetworkReco
     // What the plugins that succeeded did is undone; DEL tolerates what never happened.
     cni_->Del(conflist, attachment, nlohmann::json()).IgnoreError();
     return result.status();
-  }
-  // The firewall plugin may just have put its ACCEPTing chain above berth's.
-  if (absl::Status first = bridge ? isolation_->KeepFirst() : absl::OkStatus(); !first.ok()) {
-    cni_->Del(conflist, attachment, *result).IgnoreError();
-    return first;
   }
   EndpointRecord endpoint;
   endpoint.netns_path = sandbox.netns_path;
@@ -358,7 +356,10 @@ absl::Status EndpointRegistry::Detach(absl::string_view ns, absl::string_view co
     status.Update(WriteNameFiles(**sandbox));
   }
   RefreshPeers(networks, container_id).IgnoreError();
-  if (options_.observe) options_.observe("detach", absl::Now() - started);
+  if (options_.observe && !endpoints.empty()) {
+    auto first = catalog_->Resolve(ns, endpoints.front().network_id);
+    options_.observe("detach", first.ok() ? first->driver : "", absl::Now() - started);
+  }
   return status;
 }
 

@@ -34,8 +34,10 @@ struct EndpointRegistryOptions {
   std::string state_dir;   // netns/<container-id>, containers/<container-id>/{hosts,…}
   DnsSettings daemon_dns;  // daemon.json dns, dns-search, dns-opts
   PortProbe port_probe = CanBindHostPort;
-  // Called with how long each attach and detach took (metrics).
-  std::function<void(absl::string_view operation, absl::Duration took)> observe;
+  // Called with how long each attach and detach took, and the network's driver (metrics;
+  // a detach from every network counts as its first network's).
+  std::function<void(absl::string_view operation, absl::string_view driver, absl::Duration took)>
+      observe;
 };
 
 struct AttachSpec {

@@ -61,18 +61,21 @@ class NetworkCollector : public prometheus::Collectable {
 
 }  // namespace
 
-std::function<void(absl::string_view, absl::Duration)> RegisterEndpointDurationHistogram(
-    std::shared_ptr<prometheus::Registry> registry) {
+std::function<void(absl::string_view, absl::string_view, absl::Duration)>
+RegisterEndpointDurationHistogram(std::shared_ptr<prometheus::Registry> registry) {
   auto& family = prometheus::BuildHistogram()
                      .Name("berth_network_endpoint_operation_duration_seconds")
-                     .Help("Time taken to attach or detach a container's endpoint.")
+                     .Help(
+                         "Time taken to attach or detach a container's endpoint, by the "
+                         "network's driver (bridge, cni, host, null).")
                      .Register(*registry);
-  const prometheus::Histogram::BucketBoundaries buckets = {0.01, 0.025, 0.05, 0.1, 0.25,
-                                                           0.5,  1,     2.5,  5,   10};
-  prometheus::Histogram& attach = family.Add({{"operation", "attach"}}, buckets);
-  prometheus::Histogram& detach = family.Add({{"operation", "detach"}}, buckets);
-  return [registry, &attach, &detach](absl::string_view operation, absl::Duration took) {
-    (operation == "attach" ? attach : detach).Observe(absl::ToDoubleSeconds(took));
+  return [registry, &family](absl::string_view operation, absl::string_view driver,
+                             absl::Duration took) {
+    static const prometheus::Histogram::BucketBoundaries kBuckets = {0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                     0.5,  1,     2.5,  5,   10};
+    // Add returns the series these labels already have.
+    family.Add({{"operation", std::string(operation)}, {"driver", std::string(driver)}}, kBuckets)
+        .Observe(absl::ToDoubleSeconds(took));
   };
 }
 

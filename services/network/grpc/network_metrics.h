@@ -14,9 +14,9 @@
 
 namespace berth::network {
 
-// berth_network_endpoint_operation_duration_seconds{operation="attach|detach"}.
-std::function<void(absl::string_view, absl::Duration)> RegisterEndpointDurationHistogram(
-    std::shared_ptr<prometheus::Registry> registry);
+// berth_network_endpoint_operation_duration_seconds{operation="attach|detach",driver}.
+std::function<void(absl::string_view operation, absl::string_view driver, absl::Duration took)>
+RegisterEndpointDurationHistogram(std::shared_ptr<prometheus::Registry> registry);
 
 // berth_network_networks, berth_network_endpoints and
 // berth_network_ipam_addresses_in_use{network,namespace}. `owner` keeps the store alive.
