@@ -127,17 +127,19 @@ class Engine(benchlib.DaemonProcess):
 
 
 class Berth(Engine):
-    def __init__(self, work, berthd, berthctl, cgroup_parent):
+    def __init__(self, work, berthd, berthctl, cgroup_parent, daemon_json=None,
+                 metrics_address="127.0.0.1:0"):
         super().__init__("berth", work)
         self.berthd, self.berthctl = berthd, berthctl
+        self.metrics_address = metrics_address
         self.config = os.path.join(work, "berth-daemon.json")
         with open(self.config, "w") as f:
-            json.dump({"cgroup-parent": cgroup_parent}, f)
+            json.dump({"cgroup-parent": cgroup_parent} | (daemon_json or {}), f)
             f.write("\n")
 
     def daemon_command(self):
         return [self.berthd, "--config", self.config, "--root", self.root, "--state",
-                self.state, "--socket", self.sock, "--metrics-address", "127.0.0.1:0"]
+                self.state, "--socket", self.sock, "--metrics-address", self.metrics_address]
 
     def ctl(self):
         return [self.berthctl, "-H", f"unix://{self.sock}"]
@@ -150,9 +152,9 @@ class Berth(Engine):
 
     # `--network none`: a new network namespace with only loopback, which is what
     # `ctr run` without --cni gives; berth's default bridge (CNI) is measured by
-    # network_bench.sh against `ctr run --cni`.
-    def run_rm_command(self, cid, args):
-        return self.ctl() + ["run", "--rm", "--network", "none", "busybox"] + args
+    # `container_bench.sh --suite network` against `ctr run --cni`.
+    def run_rm_command(self, cid, args, network="none"):
+        return self.ctl() + ["run", "--rm", "--network", network, "busybox"] + args
 
     def run_detached_command(self, cid, args):
         return self.ctl() + ["run", "-d", "--network", "none", "busybox"] + args
@@ -183,6 +185,7 @@ class Containerd(Engine):
         self.cgroup_prefix = cgroup_prefix
         self.fifo_dir = os.path.join(self.dir, "fifo")
         self.runc_root = os.path.join(self.dir, "runc")
+        self.command_prefix = []  # e.g. nsenter into a mount namespace with CNI configured
         self.config = os.path.join(work, "containerd.toml")
         with open(self.config, "w") as f:
             f.write(f'version = 2\nroot = "{self.root}"\nstate = "{self.state}"\n'
@@ -194,7 +197,7 @@ class Containerd(Engine):
         return ["containerd", "--config", self.config]
 
     def ctr(self):
-        return ["ctr", "-a", self.sock, "-n", self.namespace]
+        return self.command_prefix + ["ctr", "-a", self.sock, "-n", self.namespace]
 
     def ready_command(self):
         return self.ctr() + ["version"]
@@ -208,8 +211,9 @@ class Containerd(Engine):
         return ["--fifo-dir", self.fifo_dir, "--runc-root", self.runc_root,
                 "--cgroup", f"/{self.cgroup_prefix}/containerd/{cid}"]
 
-    def run_rm_command(self, cid, args):
-        return self.ctr() + ["run", "--rm"] + self.run_options(cid) + [IMAGE, cid] + args
+    def run_rm_command(self, cid, args, cni=False):
+        return (self.ctr() + ["run", "--rm"] + (["--cni"] if cni else []) + self.run_options(cid) +
+                [IMAGE, cid] + args)
 
     def run_detached_command(self, cid, args):
         return self.ctr() + ["run", "-d"] + self.run_options(cid) + [IMAGE, cid] + args

@@ -3,7 +3,9 @@
 # containerd-shim-runc-v2, runc) on the same busybox image: `run --rm … /bin/true`, N
 # sequential `run -d … sleep 1000`, shim and daemon memory with 0 and N running,
 # interleaved round by round. Prints a table and writes bench/results/<date>-containers.json.
-# Needs root. See bench/README.md.
+# With --suite network: each container's network instead — run --rm with and without
+# one (berth's default bridge vs `ctr run --cni` with the same plugins) and berthd's
+# attach/detach times; bench/results/<date>-network.json. Needs root. See bench/README.md.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -11,7 +13,10 @@ repo=$(cd "$here/.." && pwd)
 
 usage() {
   cat <<EOF
-usage: bash bench/container_bench.sh [--runs N] [--starts N] [--build DIR] [--out FILE]
+usage: bash bench/container_bench.sh [--suite containers|network] [--runs N] [--starts N]
+                                    [--build DIR] [--out FILE]
+  --suite S    containers (default): run --rm, run -d, memory; network: the network's
+               cost per container (container_bench.py / network_bench.py)
   --runs N     rounds; each runs both engines (default 20)
   --starts N   detached containers started per engine and round (default 20)
   --build DIR  berth build directory holding daemon/berthd, ctl/berthctl and
@@ -26,12 +31,14 @@ die() {
   exit 1
 }
 
+suite=containers
 runs=20
 starts=20
 build="$repo/build"
 out=""
 while (($#)); do
   case "$1" in
+    --suite) suite=${2:?--suite needs containers or network}; shift 2 ;;
     --runs) runs=${2:?--runs needs a number}; shift 2 ;;
     --starts) starts=${2:?--starts needs a number}; shift 2 ;;
     --build) build=${2:?--build needs a directory}; shift 2 ;;
@@ -40,10 +47,12 @@ while (($#)); do
     *) usage >&2; exit 2 ;;
   esac
 done
+[[ $suite == containers || $suite == network ]] || die "--suite must be containers or network"
+script=$([[ $suite == network ]] && echo network_bench.py || echo container_bench.py)
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer, got '$runs'"
 [[ $starts =~ ^[1-9][0-9]*$ ]] || die "--starts must be a positive integer, got '$starts'"
 [[ $(id -u) -eq 0 ]] || die "run as root (containers, mounts, cgroups)"
-for tool in containerd ctr containerd-shim-runc-v2 runc python3; do
+for tool in containerd ctr containerd-shim-runc-v2 runc python3 ip iptables unshare nsenter; do
   command -v "$tool" >/dev/null || die "$tool is missing (Debian: containerd, runc)"
 done
 [[ -x /bin/busybox ]] || die "/bin/busybox (busybox-static) is missing"
@@ -53,7 +62,7 @@ for bin in daemon/berthd ctl/berthctl shim/berth-shim; do
 done
 
 if [[ -z $out ]]; then
-  base="$here/results/$(date -u +%F)-containers"
+  base="$here/results/$(date -u +%F)-$suite"
   out="$base.json"
   n=2
   while [[ -e $out ]]; do out="$base-$n.json"; n=$((n + 1)); done
@@ -73,9 +82,10 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   set +e
-  # Containers, daemons (by the PIDs container_bench.py wrote), shims, cgroups.
+  # Containers, daemons (by the PIDs the measuring script wrote), shims, cgroups (and,
+  # for the network suite, its bridges and berth's chain for its own).
   if [[ -d $fs ]]; then
-    python3 "$here/container_bench.py" cleanup --work "$fs" --berthctl "$fs/bin/berthctl" \
+    python3 "$here/$script" cleanup --work "$fs" --berthctl "$fs/bin/berthctl" \
       --prefix "$prefix" || rc=1
   fi
   # Whatever an engine left mounted under the work dir, deepest first, then the tmpfs.
@@ -111,6 +121,6 @@ echo "rounds:     $runs, $starts detached containers per engine and round; order
 echo "load:       $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
-python3 -u "$here/container_bench.py" measure --work "$fs" --image "$fs/busybox.tar" \
+python3 -u "$here/$script" measure --work "$fs" --image "$fs/busybox.tar" \
   --runs "$runs" --starts "$starts" --berthd "$fs/bin/berthd" --berthctl "$fs/bin/berthctl" \
   --berth-version "$berth_version" --cgroup-prefix "$prefix" --out "$out"
