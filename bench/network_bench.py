@@ -16,9 +16,8 @@ times as the network service sees them.
 `ctr run --cni` reads /etc/cni/net.d and /opt/cni/bin, which Debian leaves empty (its
 plugins are in /usr/lib/cni). Rather than change the host, every ctr command runs in a
 mount namespace of the bench's own (bound to DIR/ctr-mntns) where /etc and /opt are
-overlays holding the conflist and the plugins. ctr gets the same plugins berth runs
-(bridge with host-local, portmap, firewall, tuning): berth's own conflist for its default
-network, copied with another name, bridge and subnet. stdlib only.
+overlays holding the conflist and the plugins. ctr's conflist gives what berth's default
+network gives (see ctr_conflist). stdlib only.
 """
 import argparse
 import datetime
@@ -74,16 +73,20 @@ def histogram(metrics_url):
     return out
 
 
-def ctr_conflist(berth_conflist, n, ipam_dir):
-    """berth's default network conflist as ctr's: own name, bridge, subnet, IPAM state."""
-    conflist = json.loads(berth_conflist)
-    conflist["name"] = "ctr-bench"
-    for plugin in conflist["plugins"]:
-        if plugin["type"] == "bridge":
-            plugin["bridge"] = n["ctr_bridge"]
-            plugin["ipam"]["ranges"] = [[{"subnet": n["ctr_subnet"]}]]
-            plugin["ipam"]["dataDir"] = ipam_dir
-    return conflist
+def ctr_conflist(n, ipam_dir):
+    """What berth's default network gives a container, as CNI plugins give it to ctr:
+    bridge (gateway, masquerade, hairpin) with host-local, portmap and firewall (FORWARD
+    acceptance). berth does the masquerade and the FORWARD rules once per network, so
+    its own list is bridge alone for a container publishing nothing."""
+    bridge = {"type": "bridge", "bridge": n["ctr_bridge"], "isGateway": True, "ipMasq": True,
+              "hairpinMode": True,
+              "ipam": {"type": "host-local", "ranges": [[{"subnet": n["ctr_subnet"]}]],
+                       "routes": [{"dst": "0.0.0.0/0"}], "dataDir": ipam_dir}}
+    return {"cniVersion": "1.0.0", "name": "ctr-bench",
+            "plugins": [bridge,
+                        {"type": "portmap", "capabilities": {"portMappings": True},
+                         "snat": True},
+                        {"type": "firewall", "backend": "iptables"}]}
 
 
 def make_ctr_namespace(work, conflist):
@@ -142,8 +145,7 @@ def measure(a):
         _, out = run_rm(berth, "bridge", "", ["sh", "-c", "ip -o -4 addr show eth0; exit 3"], 3)
         if n["berth_subnet"].rsplit(".", 1)[0] not in out:
             raise RunFailed(f"berth: the container's eth0 is not on the bench's bridge: {out}")
-        with open(os.path.join(berth.root, "network", "cni", "berth-bridge.conflist")) as f:
-            conflist = ctr_conflist(f.read(), n, os.path.join(a.work, "ctr-ipam"))
+        conflist = ctr_conflist(n, os.path.join(a.work, "ctr-ipam"))
         ctrd.command_prefix = make_ctr_namespace(a.work, conflist)
         ctrd.start()
         ctrd.run(ctrd.load_command(a.image))
