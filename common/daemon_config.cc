@@ -151,6 +151,7 @@ const std::map<std::string, Reader>& Keys() {
       Key("log-driver", &DaemonConfig::log_driver),
       Key("log-opts", &DaemonConfig::log_opts),
       Key("live-restore", &DaemonConfig::live_restore),
+      Key("init", &DaemonConfig::init),
       Key("default-ulimits", &DaemonConfig::default_ulimits),
       Key("cgroup-parent", &DaemonConfig::cgroup_parent),
       Key("storage-driver", &DaemonConfig::storage_driver),

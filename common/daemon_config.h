@@ -48,6 +48,7 @@ struct DaemonConfig {
   std::string log_driver = "json-file";
   std::map<std::string, std::string> log_opts;
   bool live_restore = true;  // Docker's default is false; berth's shims outlive berthd
+  bool init = false;         // run containers with an init (`--init`) unless they say no
   std::map<std::string, Ulimit> default_ulimits;
   std::string cgroup_parent;
   std::string storage_driver;  // "" picks overlayfs when available, else the copying one

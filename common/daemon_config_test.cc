@@ -42,6 +42,7 @@ TEST(DaemonConfigTest, Defaults) {
     EXPECT_EQ(c->mtu, 1500);
     EXPECT_EQ(c->log_driver, "json-file");
     EXPECT_TRUE(c->live_restore);
+    EXPECT_FALSE(c->init);
     EXPECT_EQ(c->storage_driver, "");
     EXPECT_EQ(c->metrics_addr, "");
     EXPECT_THAT(c->services, ElementsAre("images", "runtime", "network", "volumes"));
@@ -62,7 +63,7 @@ TEST(DaemonConfigTest, ParsesEveryKey) {
     "default-gateway": "10.88.0.254", "dns": ["1.1.1.1", "2606:4700:4700::1111"],
     "dns-search": ["example.com"], "dns-opts": ["ndots:2"],
     "log-driver": "none", "log-opts": {"max-size": "10m", "max-file": "3"},
-    "live-restore": false,
+    "live-restore": false, "init": true,
     "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 64000, "Soft": 1024},
                         "core": {"Name": "core", "Hard": -1, "Soft": -1}},
     "cgroup-parent": "/berth.slice", "storage-driver": "overlayfs",
@@ -96,6 +97,7 @@ TEST(DaemonConfigTest, ParsesEveryKey) {
   EXPECT_EQ(c->log_driver, "none");
   EXPECT_THAT(c->log_opts, ElementsAre(Pair("max-file", "3"), Pair("max-size", "10m")));
   EXPECT_FALSE(c->live_restore);
+  EXPECT_TRUE(c->init);
   ASSERT_EQ(c->default_ulimits.size(), 2u);
   EXPECT_EQ(c->default_ulimits["nofile"].name, "nofile");
   EXPECT_EQ(c->default_ulimits["nofile"].hard, 64000);

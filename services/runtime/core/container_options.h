@@ -11,6 +11,9 @@
 
 namespace berth::runtime {
 
+// Where `--init` puts the init in the container: Docker's path, which scripts check.
+inline constexpr char kContainerInitPath[] = "/sbin/docker-init";
+
 // A HEALTHCHECK as an image or `--health-*` gives it. Zero durations and retries mean
 // "not given" (Docker's defaults then: 30 s interval and timeout, 3 retries).
 struct HealthcheckSettings {
@@ -126,6 +129,9 @@ struct ContainerOptions {
   // "" a new network namespace; "host" the host's; otherwise a netns path to join.
   std::string network_namespace_path;
   std::string cgroups_path;  // overrides BuildContext's when not empty
+  // `--init`: the host path of the init (berth-init), bound read-only at
+  // kContainerInitPath and run as the process with the command after "--"; "" none.
+  std::string init_path;
   std::map<std::string, std::string> annotations;
 };
 

@@ -61,6 +61,7 @@ absl::StatusOr<std::vector<std::string>> ProcessArgs(const ImageRuntimeConfig& i
     args.insert(args.end(), image.cmd.begin(), image.cmd.end());
   }
   if (args.empty()) return absl::InvalidArgumentError("No command specified");
+  if (!options.init_path.empty()) args.insert(args.begin(), {kContainerInitPath, "--"});
   return args;
 }
 
@@ -199,6 +200,9 @@ absl::StatusOr<std::vector<oci::Mount>> ContainerMounts(const ContainerOptions& 
         std::pair{ctx.hostname_path, "/etc/hostname"}, std::pair{ctx.hosts_path, "/etc/hosts"}}) {
     if (source.empty() || user_mounts(destination)) continue;
     mounts.push_back({destination, "bind", source, {"rbind", "rprivate", etc_mode}});
+  }
+  if (!options.init_path.empty()) {
+    mounts.push_back({kContainerInitPath, "bind", options.init_path, {"bind", "ro"}});
   }
   return mounts;
 }

@@ -108,6 +108,27 @@ TEST_F(ContainerSpecBuilderTest, EntrypointAndCmdFollowDocker) {
   }
 }
 
+TEST_F(ContainerSpecBuilderTest, InitRunsTheCommandBoundAtDockersPath) {
+  options_.init_path = "/usr/libexec/berth/berth-init";
+  oci::Spec spec = MustBuild();
+  EXPECT_THAT(spec.process->args, ElementsAre("/sbin/docker-init", "--", "/entry", "img-cmd"));
+  const oci::Mount* init = FindMount(spec, "/sbin/docker-init");
+  ASSERT_NE(init, nullptr);
+  EXPECT_EQ(init->type, "bind");
+  EXPECT_EQ(init->source, "/usr/libexec/berth/berth-init");
+  EXPECT_THAT(init->options, ElementsAre("bind", "ro"));
+  // Without a command there is still nothing to run.
+  image_.entrypoint.clear();
+  image_.cmd.clear();
+  EXPECT_THAT(Build(), StatusIs(absl::StatusCode::kInvalidArgument, "No command specified"));
+}
+
+TEST_F(ContainerSpecBuilderTest, NoInitUnlessAsked) {
+  oci::Spec spec = MustBuild();
+  EXPECT_THAT(spec.process->args, ElementsAre("/entry", "img-cmd"));
+  EXPECT_EQ(FindMount(spec, "/sbin/docker-init"), nullptr);
+}
+
 TEST_F(ContainerSpecBuilderTest, EnvMergesImageUserAndDockerDefaults) {
   image_.env = {"PATH=/img/bin", "A=image", "B=image"};
   options_.env = {"B=user", "C=user"};

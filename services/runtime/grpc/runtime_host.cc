@@ -29,25 +29,24 @@
 namespace berth::runtime {
 namespace {
 
-// berth-shim next to the running binary (an installed layout), in the build tree's
-// shim/ beside daemon/, or on PATH.
-absl::StatusOr<std::string> FindShimBinary() {
+// A helper program (berth-shim, berth-init) next to the running binary (an installed
+// layout), in the build tree's shim/ beside daemon/, or on PATH.
+absl::StatusOr<std::string> FindHelperBinary(const std::string& name) {
   std::error_code error;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
   if (!error) {
     for (const std::filesystem::path& candidate :
-         {self.parent_path() / "berth-shim",
-          self.parent_path().parent_path() / "shim/berth-shim"}) {
+         {self.parent_path() / name, self.parent_path().parent_path() / "shim" / name}) {
       if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
     }
   }
   const char* path = std::getenv("PATH");
   for (absl::string_view dir :
        absl::StrSplit(path != nullptr ? path : "", ':', absl::SkipEmpty())) {
-    std::string candidate = absl::StrCat(dir, "/berth-shim");
+    std::string candidate = absl::StrCat(dir, "/", name);
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
-  return absl::NotFoundError("berth-shim was not found next to berthd nor on PATH");
+  return absl::NotFoundError(absl::StrCat(name, " was not found next to berthd nor on PATH"));
 }
 
 // The runtime's parts, shared by its gRPC services and destroyed after them.
@@ -84,7 +83,10 @@ absl::StatusOr<rpc::HostedService> HostRuntimeService(const rpc::ServiceSetup& s
   SupervisorOptions options;
   options.root_dir = setup.root_dir;
   options.state_dir = setup.state_dir;
-  BERTH_ASSIGN_OR_RETURN(options.shim_binary, FindShimBinary());
+  BERTH_ASSIGN_OR_RETURN(options.shim_binary, FindHelperBinary("berth-shim"));
+  // Only `--init` needs it: its absence fails those creates, not berthd.
+  options.init_binary = FindHelperBinary("berth-init").value_or("");
+  options.default_init = setup.config->init;
   options.cgroup_parent = setup.config->cgroup_parent;
   options.default_log_driver = setup.config->log_driver;
   options.default_log_opts = setup.config->log_opts;
@@ -118,6 +120,7 @@ absl::StatusOr<rpc::HostedService> HostRuntimeService(const rpc::ServiceSetup& s
       setup.config->cgroup_parent.empty() ? layout.own_path : setup.config->cgroup_parent;
   hosted.details["state_dir"] = setup.state_dir;
   hosted.details["shim_binary"] = options.shim_binary;
+  hosted.details["init_binary"] = options.init_binary;
   return hosted;
 }
 

@@ -277,6 +277,13 @@ absl::StatusOr<ContainerRecord> ContainerSupervisor::CreateContainer(
   if (auto s = WriteFileAtomically(task_dir + "/namespace", ns, 0600); !s.ok()) return fail(s);
 
   ContainerOptions options = OptionsFromSpec(spec);
+  if (spec.has_init() ? spec.init() : options_.default_init) {
+    if (options_.init_binary.empty()) {
+      return fail(absl::FailedPreconditionError(
+          "--init: berth-init was not found next to berthd nor on PATH"));
+    }
+    options.init_path = options_.init_binary;
+  }
   v1::MountPoints mount_points;
   if (auto s = ResolveMounts(ns, id, spec, rootfs, options, mount_points); !s.ok()) {
     return fail(s);

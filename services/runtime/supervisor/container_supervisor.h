@@ -36,6 +36,10 @@ struct SupervisorOptions {
   std::string root_dir;
   std::string state_dir;
   std::string shim_binary;
+  // berth-init, bound into containers run with `--init`; "" when not found (such a
+  // create then fails).
+  std::string init_binary;
+  bool default_init = false;  // daemon.json "init": `--init` unless a create says otherwise
   // Containers' cgroups go under this absolute path; "" nests them under the cgroup of
   // the shim, which is the runtime's own.
   std::string cgroup_parent;
