@@ -1,6 +1,6 @@
 // Containers end to end through berthctl against a private berthd: run in the
-// foreground and detached, logs, exec, stop, rm, exit codes, restart policies, OOM, and
-// live restore after berthd is killed. The image is the locally built busybox.
+// foreground and detached, logs, exec, stop, rm, exit codes, restart policies, OOM, health
+// checks, and live restore after berthd is killed. The image is the locally built busybox.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -245,6 +245,32 @@ TEST_F(RunTest, HealthChecksTurnHealthyThenUnhealthy) {
   ASSERT_FALSE(health["Log"].empty());
   EXPECT_LE(health["Log"].size(), 5u);
   EXPECT_EQ(health["Log"].back()["ExitCode"], 1);
+}
+
+TEST_F(RunTest, HealthIsStillKnownRightAfterBerthdIsKilledAndRestarted) {
+  // A long interval: a restarted berthd probes again only 5 s later, so what inspect
+  // shows right after the restart is what the first berthd's checks found.
+  ASSERT_EQ(Ctl({"run", "-d", "--name", "checked", "--health-cmd", "true", "--health-interval",
+                 "5s", "busybox", "sleep", "1000"})
+                .exit_code,
+            0);
+  nlohmann::json before;
+  for (int i = 0; i < 150 && before["Status"] != "healthy"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    before = Inspect("checked")["State"]["Health"];
+  }
+  ASSERT_EQ(before["Status"], "healthy");
+  ASSERT_FALSE(before["Log"].empty());
+  berthd_->Stop(SIGKILL);
+  berthd_.reset();
+  StartBerthd();
+
+  nlohmann::json after = Inspect("checked")["State"]["Health"];
+  EXPECT_EQ(after["Status"], "healthy");
+  EXPECT_EQ(after["FailingStreak"], 0);
+  ASSERT_FALSE(after["Log"].empty());
+  EXPECT_EQ(after["Log"][0]["Start"], before["Log"][0]["Start"]);
+  EXPECT_THAT(Ctl({"ps"}).out, HasSubstr("(healthy)"));
 }
 
 TEST_F(RunTest, UpdateChangesLimitsLiveAndTheRestartPolicy) {

@@ -68,6 +68,8 @@ struct ContainerRecord {
   RestartPolicy restart_policy;
   std::string spec;    // opaque bytes from the API adapter (a serialized ContainerSpec)
   std::string mounts;  // opaque bytes: the container's resolved mounts (serialized MountPoints)
+  // opaque bytes: its task's health check state (serialized Health); "" none yet
+  std::string health;
   std::string bundle_dir;
   std::string shim_socket;
   ContainerState state;

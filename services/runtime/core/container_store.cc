@@ -61,6 +61,11 @@ CREATE TABLE container_labels (
 -- The container's resolved mounts, opaque to the store (the API's MountPoints).
 ALTER TABLE containers ADD COLUMN mounts BLOB NOT NULL DEFAULT x'';
 )sql"},
+      {3, R"sql(
+-- The running task's health check state, opaque to the store (the API's Health), so a
+-- restarted runtime reports what the checks last found.
+ALTER TABLE containers ADD COLUMN health BLOB NOT NULL DEFAULT x'';
+)sql"},
   };
   return *migrations;
 }
@@ -70,13 +75,13 @@ constexpr absl::string_view kColumns[] = {
     "id",          "namespace",   "name",          "created_ns",      "updated_ns", "image",
     "image_id",    "snapshotter", "snapshot_key",  "restart_policy",  "spec",       "bundle_dir",
     "shim_socket", "status",      "pid",           "exit_code",       "oom_killed", "error",
-    "started_ns",  "finished_ns", "restart_count", "stopped_by_user", "mounts",
+    "started_ns",  "finished_ns", "restart_count", "stopped_by_user", "mounts",     "health",
 };
 
 constexpr char kSelect[] =
     "SELECT id, name, created_ns, updated_ns, image, image_id, snapshotter, snapshot_key, "
     "restart_policy, spec, bundle_dir, shim_socket, status, pid, exit_code, oom_killed, error, "
-    "started_ns, finished_ns, restart_count, stopped_by_user, mounts FROM containers";
+    "started_ns, finished_ns, restart_count, stopped_by_user, mounts, health FROM containers";
 
 // Bytes bound as a BLOB rather than TEXT.
 struct Blob {
@@ -168,6 +173,8 @@ absl::StatusOr<ContainerRecord> ReadRow(const Statement& stmt) {
   r.state.stopped_by_user = stmt.Int64(20) != 0;
   std::vector<uint8_t> mounts = stmt.Blob(21);
   r.mounts.assign(mounts.begin(), mounts.end());
+  std::vector<uint8_t> health = stmt.Blob(22);
+  r.health.assign(health.begin(), health.end());
   return r;
 }
 
@@ -258,17 +265,17 @@ absl::Status ContainerStore::WriteLocked(absl::string_view ns, const ContainerRe
                                   : absl::StrCat("INSERT INTO containers (", columns, ") VALUES (",
                                                  absl::StrJoin(marks, ", "), ")");
   const ContainerState& s = r.state;
-  BERTH_RETURN_IF_ERROR(Run(db_, sql, absl::string_view(r.id), ns, absl::string_view(r.name),
-                            Nanos(r.created), Nanos(r.updated), absl::string_view(r.image),
-                            absl::string_view(r.image_id), absl::string_view(r.snapshotter),
-                            absl::string_view(r.snapshot_key),
-                            absl::string_view(RestartPolicyString(r.restart_policy)), Blob{r.spec},
-                            absl::string_view(r.bundle_dir), absl::string_view(r.shim_socket),
-                            ContainerStatusName(s.status), int64_t{s.pid}, int64_t{s.exit_code},
-                            int64_t{s.oom_killed}, absl::string_view(s.error),
-                            NullableNanos(s.started_at), NullableNanos(s.finished_at),
-                            int64_t{s.restart_count}, int64_t{s.stopped_by_user}, Blob{r.mounts})
-                            .status());
+  BERTH_RETURN_IF_ERROR(
+      Run(db_, sql, absl::string_view(r.id), ns, absl::string_view(r.name), Nanos(r.created),
+          Nanos(r.updated), absl::string_view(r.image), absl::string_view(r.image_id),
+          absl::string_view(r.snapshotter), absl::string_view(r.snapshot_key),
+          absl::string_view(RestartPolicyString(r.restart_policy)), Blob{r.spec},
+          absl::string_view(r.bundle_dir), absl::string_view(r.shim_socket),
+          ContainerStatusName(s.status), int64_t{s.pid}, int64_t{s.exit_code},
+          int64_t{s.oom_killed}, absl::string_view(s.error), NullableNanos(s.started_at),
+          NullableNanos(s.finished_at), int64_t{s.restart_count}, int64_t{s.stopped_by_user},
+          Blob{r.mounts}, Blob{r.health})
+          .status());
   BERTH_RETURN_IF_ERROR(
       Run(db_, "DELETE FROM container_labels WHERE container_id = ?", absl::string_view(r.id))
           .status());

@@ -322,6 +322,34 @@ TEST_F(ContainerStoreTest, EverythingSurvivesReopen) {
   EXPECT_THAT(store_->ListNamespaces(), IsOkAndHolds(ElementsAre("default", "k8s.io")));
 }
 
+TEST_F(ContainerStoreTest, HealthIsKeptThroughStateUpdatesAndReopen) {
+  ContainerRecord web = MustCreate("default", Record(Id("e1"), "checked"));
+  EXPECT_EQ(web.health, "");
+  const std::string health("\x08\x02\x10\x00 opaque \xff", 13);
+  ASSERT_THAT(store_->Update("default", web.id,
+                             [&](ContainerRecord& r) {
+                               r.health = health;
+                               return absl::OkStatus();
+                             }),
+              IsOk());
+  ContainerState running;
+  running.status = ContainerStatus::kRunning;
+  running.pid = 77;
+  ASSERT_THAT(store_->UpdateState("default", web.id, running), IsOk());
+
+  store_.reset();
+  store_ = OpenStore();
+  ASSERT_NE(store_, nullptr);
+  auto got = store_->Get("default", web.id);
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->health, health);
+  EXPECT_EQ(got->state, running);
+  auto listed = store_->List("default");
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].health, health);
+}
+
 TEST_F(ContainerStoreTest, ConcurrentCreatesGetDistinctIdsAndNames) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

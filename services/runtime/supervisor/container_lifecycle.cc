@@ -135,7 +135,7 @@ absl::StatusOr<int> ContainerSupervisor::StartLocked(const std::string& ns, Cont
       std::lock_guard lock(slot.mu);
       shim = slot.shim;
     }
-    if (shim != nullptr) StartHealthCheck(record, shim);
+    if (shim != nullptr) StartHealthCheck(ns, record, shim, /*resume=*/false);
   }
   if (options_.started) options_.started(absl::Now() - start_began);
   return state.pid;

@@ -109,7 +109,7 @@ absl::Status ContainerSupervisor::Restore() {
                      ExitInfo{static_cast<int>(state->exit_status()),
                               shim::FromProtoTime(state->exited_at()), state->oom_killed()});
         } else {
-          StartHealthCheck(record, shim);
+          StartHealthCheck(ns, record, shim, /*resume=*/true);
         }
         continue;
       }

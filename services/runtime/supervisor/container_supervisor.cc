@@ -89,12 +89,18 @@ absl::StatusOr<std::unique_ptr<ContainerSupervisor>> ContainerSupervisor::Create
   };
   handlers.closed = [self](const std::string& id) { self->OnShimGone(id); };
   BERTH_ASSIGN_OR_RETURN(supervisor->monitor_, TaskMonitor::Start(std::move(handlers)));
-  supervisor->health_ =
-      std::make_unique<HealthChecker>([self](const std::string& id, v1::HealthStatus status) {
+  supervisor->health_ = std::make_unique<HealthChecker>(
+      [self](const std::string& id, const v1::Health& health, bool status_changed) {
         absl::StatusOr<std::string> ns = self->NamespaceOf(id);
         if (!ns.ok()) return;
-        absl::StatusOr<ContainerRecord> record = self->store_->Get(*ns, id);
-        if (!record.ok()) return;
+        // Kept with the record, so a restarted runtime reports it before its next probe.
+        absl::StatusOr<ContainerRecord> record =
+            self->store_->Update(*ns, id, [&](ContainerRecord& r) {
+              r.health = health.SerializeAsString();
+              return absl::OkStatus();
+            });
+        if (!record.ok() || !status_changed) return;
+        const v1::HealthStatus status = health.status();
         const char* name = status == v1::HEALTH_STATUS_HEALTHY     ? "healthy"
                            : status == v1::HEALTH_STATUS_UNHEALTHY ? "unhealthy"
                                                                    : "starting";
@@ -169,13 +175,27 @@ void ContainerSupervisor::Publish(const std::string& ns, const ContainerRecord& 
   events_->Publish(std::move(event));
 }
 
-void ContainerSupervisor::StartHealthCheck(const ContainerRecord& record,
-                                           std::shared_ptr<shim::ShimClient> shim) {
+void ContainerSupervisor::StartHealthCheck(const std::string& ns, const ContainerRecord& record,
+                                           std::shared_ptr<shim::ShimClient> shim, bool resume) {
   const v1::ContainerSpec spec = SpecOf(record);
   if (!spec.has_healthcheck() || HealthChecker::TestArgs(spec.healthcheck()).empty()) return;
   absl::StatusOr<oci::Spec> oci_spec = oci::LoadSpec(TaskDir(record.id));
   if (!oci_spec.ok() || !oci_spec->process.has_value()) return;
-  health_->Start(record.id, spec.healthcheck(), std::move(shim), *oci_spec->process);
+  v1::Health health;
+  if (resume) health.ParseFromString(record.health);
+  health_->Start(record.id, spec.healthcheck(), std::move(shim), *oci_spec->process, health);
+  if (!resume) {
+    // A new task starts over: what an earlier one found must not come back after a
+    // restart. Written after Start, which ended any earlier checker and its writes.
+    health.set_status(v1::HEALTH_STATUS_STARTING);
+    store_
+        ->Update(ns, record.id,
+                 [&](ContainerRecord& r) {
+                   r.health = health.SerializeAsString();
+                   return absl::OkStatus();
+                 })
+        .IgnoreError();
+  }
 }
 
 absl::Status ContainerSupervisor::ResolveMounts(const std::string& ns, const std::string& id,

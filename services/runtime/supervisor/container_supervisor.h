@@ -203,8 +203,10 @@ class ContainerSupervisor {
   // Endpoints of containers not in `live` (id → namespace) detached, in the background.
   void ReconcileNetworks(const std::map<std::string, std::string>& live);
   void OnInitExit(const std::string& id, const ExitInfo& exit);
-  // Starts the container's health check, if its spec has one.
-  void StartHealthCheck(const ContainerRecord& record, std::shared_ptr<shim::ShimClient> shim);
+  // Starts the container's health check, if its spec has one: afresh for a new task, or
+  // (`resume`, live restore) from the health its record kept.
+  void StartHealthCheck(const std::string& ns, const ContainerRecord& record,
+                        std::shared_ptr<shim::ShimClient> shim, bool resume);
   void ScheduleRestart(const std::string& ns, const std::string& id, absl::Duration delay);
   void Publish(const std::string& ns, const ContainerRecord& record, const std::string& action,
                std::map<std::string, std::string> extra = {});

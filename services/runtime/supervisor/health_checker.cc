@@ -58,7 +58,8 @@ HealthChecker::~HealthChecker() {
 }
 
 void HealthChecker::Start(const std::string& id, const types::v1::HealthcheckConfig& config,
-                          std::shared_ptr<shim::ShimClient> shim, oci::Process process) {
+                          std::shared_ptr<shim::ShimClient> shim, oci::Process process,
+                          v1::Health resumed) {
   if (TestArgs(config).empty()) return;
   Stop(id);
   auto check = std::make_shared<Check>();
@@ -66,7 +67,11 @@ void HealthChecker::Start(const std::string& id, const types::v1::HealthcheckCon
   check->config = config;
   check->shim = std::move(shim);
   check->process = std::move(process);
-  check->health.set_status(v1::HEALTH_STATUS_STARTING);
+  check->health = std::move(resumed);
+  if (check->health.status() == v1::HEALTH_STATUS_UNSPECIFIED) {
+    check->health.Clear();
+    check->health.set_status(v1::HEALTH_STATUS_STARTING);
+  }
   {
     std::lock_guard lock(mu_);
     checks_[id] = check;
@@ -124,7 +129,8 @@ void HealthChecker::Run(std::shared_ptr<Check> check) {
       }
     }
     v1::HealthcheckResult result = Probe(*check);
-    v1::HealthStatus changed_to = v1::HEALTH_STATUS_UNSPECIFIED;
+    v1::Health after;
+    bool changed = false;
     {
       std::lock_guard lock(check->mu);
       if (check->stopping) return;
@@ -140,10 +146,10 @@ void HealthChecker::Run(std::shared_ptr<Check> check) {
         health.set_failing_streak(health.failing_streak() + 1);
         if (health.failing_streak() >= retries) health.set_status(v1::HEALTH_STATUS_UNHEALTHY);
       }
-      if (health.status() != before) changed_to = health.status();
+      changed = health.status() != before;
+      after = health;
     }
-    if (changed_to != v1::HEALTH_STATUS_UNSPECIFIED && on_change_)
-      on_change_(check->id, changed_to);
+    if (on_result_) on_result_(check->id, after, changed);
   }
 }
 

@@ -1,7 +1,8 @@
 // Docker's health checks: a container whose spec has a HEALTHCHECK gets its test run
 // through its shim every interval (as an exec'd process); status starting → healthy /
 // unhealthy after `retries` failures in a row, the last five results kept, and every
-// change reported. One thread per checked container, ended with its task.
+// result reported (for the record to keep). One thread per checked container, ended with
+// its task.
 #pragma once
 
 #include <condition_variable>
@@ -20,15 +21,19 @@ namespace berth::runtime {
 
 class HealthChecker {
  public:
-  // Called (from a checker's thread) when a container's status changes.
-  using OnChange = std::function<void(const std::string& id, v1::HealthStatus status)>;
-  explicit HealthChecker(OnChange on_change) : on_change_(std::move(on_change)) {}
+  // Called (from a checker's thread) after every probe with the health it left;
+  // `status_changed` when the status is not what it was.
+  using OnResult =
+      std::function<void(const std::string& id, const v1::Health& health, bool status_changed)>;
+  explicit HealthChecker(OnResult on_result) : on_result_(std::move(on_result)) {}
   ~HealthChecker();
 
   // Starts checking `id` (replacing any earlier checker). `process` is the container's
-  // own process (user, env, cwd), which the test runs as.
+  // own process (user, env, cwd), which the test runs as. `resumed` is where an earlier
+  // runtime's checks of the same task left off; without a status, checks start afresh.
   void Start(const std::string& id, const types::v1::HealthcheckConfig& config,
-             std::shared_ptr<shim::ShimClient> shim, oci::Process process);
+             std::shared_ptr<shim::ShimClient> shim, oci::Process process,
+             v1::Health resumed = v1::Health());
   void Stop(const std::string& id);
   // The current health; unset status when `id` has no checker.
   v1::Health Get(const std::string& id);
@@ -41,7 +46,7 @@ class HealthChecker {
   void Run(std::shared_ptr<Check> check);
   v1::HealthcheckResult Probe(Check& check);
 
-  OnChange on_change_;
+  OnResult on_result_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Check>> checks_;
 };
