@@ -1,6 +1,7 @@
 // Containers end to end through berthctl against a private berthd: run in the
 // foreground and detached, logs, exec, stop, rm, exit codes, restart policies, OOM, health
-// checks, and live restore after berthd is killed. The image is the locally built busybox.
+// checks, ps filters and sizes, and live restore after berthd is killed. The image is the
+// locally built busybox.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -271,6 +272,44 @@ TEST_F(RunTest, HealthIsStillKnownRightAfterBerthdIsKilledAndRestarted) {
   ASSERT_FALSE(after["Log"].empty());
   EXPECT_EQ(after["Log"][0]["Start"], before["Log"][0]["Start"]);
   EXPECT_THAT(Ctl({"ps"}).out, HasSubstr("(healthy)"));
+}
+
+TEST_F(RunTest, PsFiltersByCreationOrderAndShowsSizes) {
+  for (const char* name : {"first", "second"}) {
+    ASSERT_EQ(Ctl({"run", "-d", "--name", name, "busybox", "sleep", "1000"}).exit_code, 0);
+  }
+  ASSERT_EQ(Ctl({"run", "-d", "--name", "third", "busybox", "sh", "-c",
+                 "dd if=/dev/zero of=/big bs=1000 count=300 2>/dev/null; sleep 1000"})
+                .exit_code,
+            0);
+  auto names = [&](const std::string& filter) {
+    RunResult ps = Ctl({"ps", "--format", "{{.Names}}", "--filter", filter});
+    EXPECT_EQ(ps.exit_code, 0) << ps.err;
+    return ps.out;
+  };
+  EXPECT_EQ(names("before=second"), "first\n");
+  EXPECT_EQ(names("since=second"), "third\n");
+  EXPECT_EQ(names("since=first"), "third\nsecond\n");  // newest first, as ever
+  EXPECT_EQ(names("before=first"), "");
+  RunResult unknown = Ctl({"ps", "--filter", "since=nosuch"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_THAT(unknown.err, HasSubstr("No such container: nosuch"));
+
+  // -s: the writable layer's own usage, and with the image's size "(virtual …)".
+  nlohmann::json sized;
+  for (int i = 0; i < 50; ++i) {
+    RunResult inspect = Ctl({"inspect", "--size", "third"});
+    sized = nlohmann::json::parse(inspect.out, nullptr, false)[0];
+    if (sized["SizeRw"].is_number() && sized["SizeRw"] >= 300000) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(sized["SizeRw"], 300000);
+  EXPECT_LT(sized["SizeRw"], 1000000);
+  EXPECT_GT(sized["SizeRootFs"], sized["SizeRw"]);
+  RunResult ps = Ctl({"ps", "-s", "--filter", "name=third"});
+  EXPECT_EQ(ps.exit_code, 0) << ps.err;
+  EXPECT_THAT(ps.out, HasSubstr("SIZE"));
+  EXPECT_THAT(ps.out, HasSubstr("kB (virtual "));
 }
 
 TEST_F(RunTest, UpdateChangesLimitsLiveAndTheRestartPolicy) {

@@ -1,9 +1,10 @@
 // What the runtime needs of the images service, as an interface: a container's root file
-// system prepared from an image (a new active snapshot and how to mount it) and removed
-// again. The gRPC proxy (services/runtime/grpc/images_proxy.h) implements it over
-// berth.images.v1; tests may implement it over a directory.
+// system prepared from an image (a new active snapshot and how to mount it), its disk
+// usage, and removed again. The gRPC proxy (services/runtime/grpc/images_proxy.h) implements it
+// over berth.images.v1; tests may implement it over a directory.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,12 @@ class ImageSource {
   virtual absl::StatusOr<std::vector<RootfsMount>> RootfsMounts(const std::string& ns,
                                                                 const std::string& snapshotter,
                                                                 const std::string& key) = 0;
+  // Bytes the snapshot `key` holds on its own, its parents left out (a container's
+  // writable layer: Docker's SizeRw).
+  virtual absl::StatusOr<int64_t> RootfsUsage(const std::string& ns, const std::string& snapshotter,
+                                              const std::string& key) = 0;
+  // The image's size, its layers unpacked; `image` is a reference or ID.
+  virtual absl::StatusOr<int64_t> ImageSize(const std::string& ns, const std::string& image) = 0;
   // Removes the snapshot; NotFound when it is gone already.
   virtual absl::Status RemoveRootfs(const std::string& ns, const std::string& snapshotter,
                                     const std::string& key) = 0;

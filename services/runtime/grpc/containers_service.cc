@@ -1,6 +1,7 @@
 #include "services/runtime/grpc/containers_service.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -19,9 +20,35 @@ absl::Status Require(const std::string& value, absl::string_view field) {
   return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
 }
 
+using Filters = google::protobuf::RepeatedPtrField<types::v1::Filter>;
+
+// What `before=<container>` and `since=<container>` name: creation times, resolved once
+// per List. Several values of a key are OR'd as any other key's: the widest bound wins.
+struct CreationBounds {
+  absl::Time before = absl::InfinitePast();   // created earlier than this
+  absl::Time since = absl::InfiniteFuture();  // created later than this
+};
+
+absl::StatusOr<CreationBounds> ResolveCreationBounds(ContainerStore& store, const std::string& ns,
+                                                     const Filters& filters) {
+  CreationBounds bounds;
+  for (const types::v1::Filter& filter : filters) {
+    if (filter.key() != "before" && filter.key() != "since") continue;
+    for (const std::string& value : filter.values()) {
+      BERTH_ASSIGN_OR_RETURN(ContainerRecord named, store.Resolve(ns, value));
+      if (filter.key() == "before") {
+        bounds.before = std::max(bounds.before, named.created);
+      } else {
+        bounds.since = std::min(bounds.since, named.created);
+      }
+    }
+  }
+  return bounds;
+}
+
 // `docker ps --filter`: values of one key OR'd, keys AND'd.
-absl::StatusOr<bool> Matches(const ContainerRecord& record,
-                             const google::protobuf::RepeatedPtrField<types::v1::Filter>& filters) {
+absl::StatusOr<bool> Matches(const ContainerRecord& record, const Filters& filters,
+                             const CreationBounds& bounds) {
   for (const types::v1::Filter& filter : filters) {
     bool any = false;
     for (const std::string& value : filter.values()) {
@@ -46,6 +73,10 @@ absl::StatusOr<bool> Matches(const ContainerRecord& record,
         any = any || record.image == value ||
               (hex.size() >= 4 &&
                absl::StartsWith(absl::StripPrefix(record.image_id, "sha256:"), hex));
+      } else if (key == "before") {
+        any = any || record.created < bounds.before;
+      } else if (key == "since") {
+        any = any || record.created > bounds.since;
       } else {
         return absl::InvalidArgumentError(absl::StrCat("invalid filter '", key, "'"));
       }
@@ -53,6 +84,23 @@ absl::StatusOr<bool> Matches(const ContainerRecord& record,
     if (!any) return false;
   }
   return true;
+}
+
+// Docker's SizeRw (the container's own writable layer) and SizeRootFs (that and its
+// image's layers); -1 each when the images service cannot tell. Image sizes are asked
+// once per call through `image_sizes`.
+template <typename Message>
+void AddSizes(ImageSource& images, const std::string& ns, const ContainerRecord& record,
+              std::map<std::string, int64_t>& image_sizes, Message* out) {
+  absl::StatusOr<int64_t> rw = images.RootfsUsage(ns, record.snapshotter, record.snapshot_key);
+  if (!rw.ok()) return;
+  out->set_size_rw(*rw);
+  auto image = image_sizes.find(record.image_id);
+  if (image == image_sizes.end()) {
+    absl::StatusOr<int64_t> size = images.ImageSize(ns, record.image_id);
+    image = image_sizes.emplace(record.image_id, size.ok() ? *size : -1).first;
+  }
+  if (image->second >= 0) out->set_size_root_fs(*rw + image->second);
 }
 
 // A running container's health, when it has a health check.
@@ -101,6 +149,9 @@ grpc::Status ContainersService::List(grpc::ServerContext* context,
         endpoints[endpoint.container_id()].push_back(std::move(endpoint));
       }
     }
+    BERTH_ASSIGN_OR_RETURN(CreationBounds bounds,
+                           ResolveCreationBounds(*store_, ns, request->filters()));
+    std::map<std::string, int64_t> image_sizes;  // by image ID, for `size`
     const bool status_filter =
         std::any_of(request->filters().begin(), request->filters().end(),
                     [](const types::v1::Filter& f) { return f.key() == "status"; });
@@ -109,7 +160,7 @@ grpc::Status ContainersService::List(grpc::ServerContext* context,
                            record.state.status == ContainerStatus::kPaused ||
                            record.state.status == ContainerStatus::kRestarting;
       if (!request->all() && !status_filter && !running) continue;
-      BERTH_ASSIGN_OR_RETURN(bool match, Matches(record, request->filters()));
+      BERTH_ASSIGN_OR_RETURN(bool match, Matches(record, request->filters(), bounds));
       if (!match) continue;
       v1::ContainerSummary* summary = response->add_containers();
       ToProto(record, summary);
@@ -117,6 +168,7 @@ grpc::Status ContainersService::List(grpc::ServerContext* context,
         summary->add_networks(endpoint.network_name());
         *summary->mutable_ports() = endpoint.port_bindings();
       }
+      if (request->size()) AddSizes(*images_, ns, record, image_sizes, summary);
       AddHealth(*supervisor_, record.id, summary->mutable_state());
       summary->mutable_state()->mutable_health()->clear_log();  // ps shows the status only
       if (!summary->state().health().status()) summary->mutable_state()->clear_health();
@@ -194,6 +246,10 @@ grpc::Status ContainersService::Inspect(grpc::ServerContext* context,
     }
     out->set_size_rw(-1);
     out->set_size_root_fs(-1);
+    if (request->size()) {
+      std::map<std::string, int64_t> image_sizes;
+      AddSizes(*images_, ns, record, image_sizes, out);
+    }
     out->set_oci_runtime_spec_path(supervisor_->TaskDir(record.id) + "/config.json");
     return absl::OkStatus();
   }());
@@ -234,7 +290,7 @@ grpc::Status ContainersService::Prune(grpc::ServerContext* context,
         continue;
       }
       if (record.created >= until) continue;
-      BERTH_ASSIGN_OR_RETURN(bool match, Matches(record, labels));
+      BERTH_ASSIGN_OR_RETURN(bool match, Matches(record, labels, CreationBounds()));
       if (!match) continue;
       if (supervisor_->Delete(ns, record.id, /*force=*/false, /*remove_volumes=*/false).ok()) {
         response->add_deleted(record.id);

@@ -1,16 +1,18 @@
-// berth.runtime.v1.Containers over the container store and the supervisor.
+// berth.runtime.v1.Containers over the container store and the supervisor (and the images
+// service for sizes).
 #pragma once
 
 #include "berth/runtime/v1/containers.grpc.pb.h"
 #include "services/runtime/core/container_store.h"
+#include "services/runtime/core/image_source.h"
 #include "services/runtime/supervisor/container_supervisor.h"
 
 namespace berth::runtime {
 
 class ContainersService final : public v1::Containers::Service {
  public:
-  ContainersService(ContainerStore* store, ContainerSupervisor* supervisor)
-      : store_(store), supervisor_(supervisor) {}
+  ContainersService(ContainerStore* store, ContainerSupervisor* supervisor, ImageSource* images)
+      : store_(store), supervisor_(supervisor), images_(images) {}
 
   grpc::Status Create(grpc::ServerContext* context, const v1::CreateContainerRequest* request,
                       v1::CreateContainerResponse* response) override;
@@ -32,6 +34,7 @@ class ContainersService final : public v1::Containers::Service {
  private:
   ContainerStore* store_;
   ContainerSupervisor* supervisor_;
+  ImageSource* images_;  // sizes (`ps -s`, `inspect -s`)
 };
 
 }  // namespace berth::runtime

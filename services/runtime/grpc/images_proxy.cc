@@ -63,6 +63,29 @@ absl::StatusOr<std::vector<RootfsMount>> ImagesProxy::RootfsMounts(const std::st
   return FromProto(response.mounts());
 }
 
+absl::StatusOr<int64_t> ImagesProxy::RootfsUsage(const std::string& ns,
+                                                 const std::string& snapshotter,
+                                                 const std::string& key) {
+  grpc::ClientContext context;
+  PrepareProxyCall(context, ns, kCallTimeout);
+  images::v1::SnapshotUsageRequest request;
+  request.set_snapshotter(snapshotter);
+  request.set_key(key);
+  images::v1::SnapshotUsageResponse response;
+  BERTH_RETURN_IF_ERROR(rpc::FromGrpcStatus(snapshots_->Usage(&context, request, &response)));
+  return response.size();
+}
+
+absl::StatusOr<int64_t> ImagesProxy::ImageSize(const std::string& ns, const std::string& image) {
+  grpc::ClientContext context;
+  PrepareProxyCall(context, ns, kCallTimeout);
+  images::v1::InspectImageRequest request;
+  request.set_name(image);
+  images::v1::InspectImageResponse response;
+  BERTH_RETURN_IF_ERROR(rpc::FromGrpcStatus(images_->Inspect(&context, request, &response)));
+  return response.image().size();
+}
+
 absl::Status ImagesProxy::RemoveRootfs(const std::string& ns, const std::string& snapshotter,
                                        const std::string& key) {
   grpc::ClientContext context;

@@ -21,6 +21,9 @@ class ImagesProxy final : public ImageSource {
   absl::StatusOr<std::vector<RootfsMount>> RootfsMounts(const std::string& ns,
                                                         const std::string& snapshotter,
                                                         const std::string& key) override;
+  absl::StatusOr<int64_t> RootfsUsage(const std::string& ns, const std::string& snapshotter,
+                                      const std::string& key) override;
+  absl::StatusOr<int64_t> ImageSize(const std::string& ns, const std::string& image) override;
   absl::Status RemoveRootfs(const std::string& ns, const std::string& snapshotter,
                             const std::string& key) override;
 

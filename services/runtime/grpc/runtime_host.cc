@@ -106,8 +106,8 @@ absl::StatusOr<rpc::HostedService> HostRuntimeService(const rpc::ServiceSetup& s
         [parts](const ContainerSampleSource* p) { delete p; });
     hosted.collectables.push_back(MakeContainerMetricsCollector(std::move(source)));
   }
-  hosted.Add<v1::Containers>(
-      std::make_unique<ContainersService>(parts->store.get(), parts->supervisor.get()));
+  hosted.Add<v1::Containers>(std::make_unique<ContainersService>(
+      parts->store.get(), parts->supervisor.get(), parts->images.get()));
   hosted.Add<v1::Tasks>(
       std::make_unique<TasksService>(parts->store.get(), parts->supervisor.get()));
   hosted.Add<v1::Logs>(std::make_unique<LogsService>(parts->store.get(), parts->supervisor.get()));
