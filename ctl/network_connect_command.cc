@@ -1,13 +1,11 @@
-// berthctl network connect / disconnect: a running container joins or leaves a network,
-// in its own network namespace (Docker's commands and messages). A connection is not
-// remembered across the container's restarts: its start attaches the networks it was
-// created with.
+// berthctl network connect / disconnect: a container joins or leaves a network (Docker's
+// commands and messages). berthd keeps the change with the container: a running one is
+// attached or detached at once, and every later start attaches what it is connected to.
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "berth/network/v1/network.grpc.pb.h"
 #include "berth/runtime/v1/containers.grpc.pb.h"
 #include "ctl/container_client.h"
 #include "ctl/network_commands.h"
@@ -18,64 +16,30 @@ namespace {
 struct ConnectFlags {
   std::string network, container, ip;
   std::vector<std::string> aliases;
-  bool force = false;  // disconnect -f: accepted
+  bool force = false;  // disconnect -f
 };
 
-// The container as berthd knows it; prints Docker's error and returns false otherwise.
-bool InspectContainer(const GlobalOptions& global, const std::string& ref,
-                      runtime::v1::ContainerInspect* out, int* exit_code) {
-  runtime::v1::InspectContainerRequest request;
-  request.set_id(ref);
-  runtime::v1::InspectContainerResponse response;
-  grpc::Status status = CallService<runtime::v1::Containers>(
-      global, [&](auto& stub, auto& ctx) { return stub.Inspect(&ctx, request, &response); });
-  if (!status.ok()) {
-    *exit_code = ReportCallError(global, status);
-    return false;
-  }
-  *out = response.container();
-  return true;
-}
-
 int RunConnect(const GlobalOptions& global, const ConnectFlags& flags) {
-  runtime::v1::ContainerInspect container;
-  int exit_code = 0;
-  if (!InspectContainer(global, flags.container, &container, &exit_code)) return exit_code;
-  const std::string& netns = container.network_settings().sandbox_key();
-  if (container.state().status() != runtime::v1::CONTAINER_STATUS_RUNNING || netns.empty()) {
-    std::fprintf(stderr, "Error response from daemon: container %s is not running\n",
-                 container.id().c_str());
-    return 1;
-  }
-  network::v1::AttachEndpointRequest request;
-  request.set_container_id(container.id());
-  request.set_container_name(container.name());
-  request.set_netns_path(netns);
-  request.set_network(flags.network);
-  request.set_ipv4_address(flags.ip);
-  for (const std::string& alias : flags.aliases) request.add_aliases(alias);
-  network::v1::AttachEndpointResponse response;
-  grpc::Status status = CallService<network::v1::Endpoints>(
-      global, [&](auto& stub, auto& ctx) { return stub.Attach(&ctx, request, &response); });
+  runtime::v1::ConnectNetworkRequest request;
+  request.set_id(flags.container);
+  request.mutable_network()->set_network(flags.network);
+  request.mutable_network()->set_ipv4_address(flags.ip);
+  for (const std::string& alias : flags.aliases) request.mutable_network()->add_aliases(alias);
+  google::protobuf::Empty response;
+  grpc::Status status = CallService<runtime::v1::Containers>(
+      global, [&](auto& stub, auto& ctx) { return stub.ConnectNetwork(&ctx, request, &response); });
   return status.ok() ? 0 : ReportCallError(global, status);
 }
 
 int RunDisconnect(const GlobalOptions& global, const ConnectFlags& flags) {
-  runtime::v1::ContainerInspect container;
-  int exit_code = 0;
-  if (!InspectContainer(global, flags.container, &container, &exit_code)) return exit_code;
-  if (!container.network_settings().networks().contains(flags.network)) {
-    std::fprintf(stderr,
-                 "Error response from daemon: container %s is not connected to network %s\n",
-                 container.id().c_str(), flags.network.c_str());
-    return 1;
-  }
-  network::v1::DetachEndpointRequest request;
-  request.set_container_id(container.id());
+  runtime::v1::DisconnectNetworkRequest request;
+  request.set_id(flags.container);
   request.set_network(flags.network);
+  request.set_force(flags.force);
   google::protobuf::Empty response;
-  grpc::Status status = CallService<network::v1::Endpoints>(
-      global, [&](auto& stub, auto& ctx) { return stub.Detach(&ctx, request, &response); });
+  grpc::Status status = CallService<runtime::v1::Containers>(global, [&](auto& stub, auto& ctx) {
+    return stub.DisconnectNetwork(&ctx, request, &response);
+  });
   return status.ok() ? 0 : ReportCallError(global, status);
 }
 

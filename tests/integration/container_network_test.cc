@@ -153,12 +153,34 @@ TEST_F(ContainerNetworkTest, UserNetworkResolvesNamesAndIsolatesOtherNetworks) {
   EXPECT_EQ(Inspect("other")["NetworkSettings"]["Networks"].size(), 2u);
   RunResult reached = Ctl({"exec", "other", "wget", "-qO-", "http://web/"});
   EXPECT_EQ(reached.out, "hello from web\n") << reached.err;
+  // The connection is kept with the container: a restart attaches it again.
+  ASSERT_EQ(Ctl({"restart", "-t", "1", "other"}).exit_code, 0);
+  EXPECT_EQ(Inspect("other")["NetworkSettings"]["Networks"].size(), 2u);
+  RunResult after_restart = Ctl({"exec", "other", "wget", "-qO-", "http://web/"});
+  EXPECT_EQ(after_restart.out, "hello from web\n") << after_restart.err;
+  RunResult again_connected = Ctl({"network", "connect", front, "other"});
+  EXPECT_EQ(again_connected.exit_code, 1);
+  EXPECT_THAT(again_connected.err, HasSubstr("already exists in network " + front));
+  RunResult unknown = Ctl({"network", "connect", prefix_ + "-nosuch", "other"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("not found"));
   RunResult disconnect = Ctl({"network", "disconnect", front, "other"});
   ASSERT_EQ(disconnect.exit_code, 0) << disconnect.err;
   EXPECT_EQ(Inspect("other")["NetworkSettings"]["Networks"].size(), 1u);
   RunResult twice = Ctl({"network", "disconnect", front, "other"});
   EXPECT_EQ(twice.exit_code, 1);
   EXPECT_THAT(twice.err, HasSubstr("is not connected to network"));
+  ASSERT_EQ(Ctl({"restart", "-t", "1", "other"}).exit_code, 0);
+  EXPECT_EQ(Inspect("other")["NetworkSettings"]["Networks"].size(), 1u);
+  // A container not running yet is connected for its start.
+  ASSERT_EQ(
+      Ctl({"create", "--name", "later", "--network", back, "busybox", "sleep", "1000"}).exit_code,
+      0);
+  RunResult connect_created = Ctl({"network", "connect", front, "later"});
+  ASSERT_EQ(connect_created.exit_code, 0) << connect_created.err;
+  ASSERT_EQ(Ctl({"start", "later"}).exit_code, 0);
+  RunResult later_reaches = Ctl({"exec", "later", "wget", "-qO-", "http://web/"});
+  EXPECT_EQ(later_reaches.out, "hello from web\n") << later_reaches.err;
 
   // Stop frees the address; start attaches again.
   ASSERT_EQ(Ctl({"stop", "-t", "1", "web"}).exit_code, 0);

@@ -199,6 +199,28 @@ grpc::Status ContainersService::Rename(grpc::ServerContext* context,
   }());
 }
 
+grpc::Status ContainersService::ConnectNetwork(grpc::ServerContext* context,
+                                               const v1::ConnectNetworkRequest* request,
+                                               google::protobuf::Empty*) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    BERTH_ASSIGN_OR_RETURN(std::string ns, rpc::NamespaceOf(*context));
+    BERTH_RETURN_IF_ERROR(Require(request->id(), "id"));
+    BERTH_RETURN_IF_ERROR(Require(request->network().network(), "network.network"));
+    return supervisor_->ConnectNetwork(ns, request->id(), request->network());
+  }());
+}
+
+grpc::Status ContainersService::DisconnectNetwork(grpc::ServerContext* context,
+                                                  const v1::DisconnectNetworkRequest* request,
+                                                  google::protobuf::Empty*) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    BERTH_ASSIGN_OR_RETURN(std::string ns, rpc::NamespaceOf(*context));
+    BERTH_RETURN_IF_ERROR(Require(request->id(), "id"));
+    BERTH_RETURN_IF_ERROR(Require(request->network(), "network"));
+    return supervisor_->DisconnectNetwork(ns, request->id(), request->network());
+  }());
+}
+
 grpc::Status ContainersService::Delete(grpc::ServerContext* context,
                                        const v1::DeleteContainerRequest* request,
                                        google::protobuf::Empty*) {

@@ -24,6 +24,12 @@ class ContainersService final : public v1::Containers::Service {
                       v1::UpdateContainerResponse* response) override;
   grpc::Status Rename(grpc::ServerContext* context, const v1::RenameContainerRequest* request,
                       google::protobuf::Empty* response) override;
+  grpc::Status ConnectNetwork(grpc::ServerContext* context,
+                              const v1::ConnectNetworkRequest* request,
+                              google::protobuf::Empty* response) override;
+  grpc::Status DisconnectNetwork(grpc::ServerContext* context,
+                                 const v1::DisconnectNetworkRequest* request,
+                                 google::protobuf::Empty* response) override;
   grpc::Status Delete(grpc::ServerContext* context, const v1::DeleteContainerRequest* request,
                       google::protobuf::Empty* response) override;
   grpc::Status Inspect(grpc::ServerContext* context, const v1::InspectContainerRequest* request,

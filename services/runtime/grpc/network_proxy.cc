@@ -16,7 +16,8 @@ constexpr auto kCallTimeout = std::chrono::seconds(60);
 
 absl::StatusOr<std::unique_ptr<NetworkProxy>> NetworkProxy::Dial(const std::string& address) {
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, rpc::Dial(address));
-  return std::unique_ptr<NetworkProxy>(new NetworkProxy(network::v1::Endpoints::NewStub(channel)));
+  return std::unique_ptr<NetworkProxy>(new NetworkProxy(network::v1::Endpoints::NewStub(channel),
+                                                        network::v1::Networks::NewStub(channel)));
 }
 
 absl::StatusOr<network::v1::Endpoint> NetworkProxy::Attach(
@@ -28,13 +29,26 @@ absl::StatusOr<network::v1::Endpoint> NetworkProxy::Attach(
   return response.endpoint();
 }
 
-absl::Status NetworkProxy::Detach(const std::string& ns, const std::string& container_id) {
+absl::Status NetworkProxy::Detach(const std::string& ns, const std::string& container_id,
+                                  const std::string& network) {
   grpc::ClientContext context;
   PrepareProxyCall(context, ns, kCallTimeout);
   network::v1::DetachEndpointRequest request;
   request.set_container_id(container_id);
+  request.set_network(network);
   google::protobuf::Empty response;
   return rpc::FromGrpcStatus(stub_->Detach(&context, request, &response));
+}
+
+absl::StatusOr<std::string> NetworkProxy::NetworkName(const std::string& ns,
+                                                      const std::string& ref) {
+  grpc::ClientContext context;
+  PrepareProxyCall(context, ns, kCallTimeout);
+  network::v1::GetNetworkRequest request;
+  request.set_name(ref);
+  network::v1::GetNetworkResponse response;
+  BERTH_RETURN_IF_ERROR(rpc::FromGrpcStatus(networks_->Get(&context, request, &response)));
+  return response.network().name();
 }
 
 absl::StatusOr<std::vector<network::v1::Endpoint>> NetworkProxy::Endpoints(

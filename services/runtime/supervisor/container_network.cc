@@ -177,4 +177,117 @@ void ContainerSupervisor::ReconcileNetworks(const std::map<std::string, std::str
   }).detach();
 }
 
+absl::Status ContainerSupervisor::ConnectNetwork(const std::string& ns, const std::string& ref,
+                                                 const v1::ContainerNetworkRequest& request) {
+  if (network_ == nullptr) return absl::FailedPreconditionError("berthd runs no network service");
+  BERTH_ASSIGN_OR_RETURN(ContainerRecord record, store_->Resolve(ns, ref));
+  std::shared_ptr<Slot> slot = SlotOf(record.id);
+  std::lock_guard op(slot->op_mu);  // not while it starts or stops
+  BERTH_ASSIGN_OR_RETURN(record, store_->Get(ns, record.id));
+  v1::ContainerSpec spec;
+  spec.ParseFromString(record.spec);
+  const std::string mode = spec.network().mode().empty() ? "bridge" : spec.network().mode();
+  if (mode == "host" || mode == "none" || absl::StartsWith(mode, kContainerMode)) {
+    return absl::FailedPreconditionError(
+        "container sharing network namespace with another container or host cannot be "
+        "connected to any other network");
+  }
+  BERTH_ASSIGN_OR_RETURN(std::string name, network_->NetworkName(ns, request.network()));
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> joined, JoinedNetworks(ns, spec));
+  if (std::find(joined.begin(), joined.end(), name) != joined.end()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("endpoint with name ", record.name, " already exists in network ", name));
+  }
+  v1::ContainerNetworkRequest kept = request;
+  kept.set_network(name);
+  const bool running = record.state.status == ContainerStatus::kRunning ||
+                       record.state.status == ContainerStatus::kPaused;
+  if (running) {
+    BERTH_ASSIGN_OR_RETURN(std::vector<network::v1::Endpoint> endpoints,
+                           network_->Endpoints(ns, record.id));
+    if (endpoints.empty() || endpoints.front().netns_path().empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("container ", record.id, " has no network namespace to connect"));
+    }
+    network::v1::AttachEndpointRequest attach;
+    attach.set_container_id(record.id);
+    attach.set_container_name(record.name);
+    attach.set_network(name);
+    attach.set_netns_path(endpoints.front().netns_path());
+    SetEndpointOptions(kept, attach);
+    BERTH_RETURN_IF_ERROR(network_->Attach(ns, attach).status());
+  }
+  absl::StatusOr<ContainerRecord> updated = store_->Update(ns, record.id, [&](ContainerRecord& r) {
+    v1::ContainerSpec stored;
+    stored.ParseFromString(r.spec);
+    *stored.mutable_network()->add_networks() = kept;
+    r.spec = stored.SerializeAsString();
+    return absl::OkStatus();
+  });
+  if (!updated.ok() && running) network_->Detach(ns, record.id, name).IgnoreError();
+  return updated.status();
+}
+
+absl::Status ContainerSupervisor::DisconnectNetwork(const std::string& ns, const std::string& ref,
+                                                    const std::string& network) {
+  if (network_ == nullptr) return absl::FailedPreconditionError("berthd runs no network service");
+  BERTH_ASSIGN_OR_RETURN(ContainerRecord record, store_->Resolve(ns, ref));
+  std::shared_ptr<Slot> slot = SlotOf(record.id);
+  std::lock_guard op(slot->op_mu);
+  BERTH_ASSIGN_OR_RETURN(record, store_->Get(ns, record.id));
+  v1::ContainerSpec spec;
+  spec.ParseFromString(record.spec);
+  BERTH_ASSIGN_OR_RETURN(std::string name, network_->NetworkName(ns, network));
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> joined, JoinedNetworks(ns, spec));
+  bool attached = false;
+  if (record.state.status == ContainerStatus::kRunning ||
+      record.state.status == ContainerStatus::kPaused) {
+    absl::Status detached = network_->Detach(ns, record.id, name);
+    if (!detached.ok() && !absl::IsNotFound(detached)) return detached;
+    attached = detached.ok();
+  }
+  if (!attached && std::find(joined.begin(), joined.end(), name) == joined.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("container ", record.id, " is not connected to network ", name));
+  }
+  return store_
+      ->Update(ns, record.id,
+               [&](ContainerRecord& r) {
+                 v1::ContainerSpec stored;
+                 stored.ParseFromString(r.spec);
+                 v1::NetworkRequest& net = *stored.mutable_network();
+                 // Entries are kept by the name they were given with; `joined` holds
+                 // their names in the same order, the mode first.
+                 std::vector<v1::ContainerNetworkRequest> kept;
+                 for (int i = 0; i < net.networks_size(); ++i) {
+                   const size_t at = static_cast<size_t>(i) + 1;
+                   if (at >= joined.size() || joined[at] != name) kept.push_back(net.networks(i));
+                 }
+                 net.clear_networks();
+                 for (const v1::ContainerNetworkRequest& n : kept) *net.add_networks() = n;
+                 if (joined[0] == name) {
+                   // Its first remaining network becomes the one attached first; with
+                   // none left the container has no network but loopback.
+                   net.set_mode(kept.empty() ? "none" : kept.front().network());
+                 }
+                 r.spec = stored.SerializeAsString();
+                 return absl::OkStatus();
+               })
+      .status();
+}
+
+absl::StatusOr<std::vector<std::string>> ContainerSupervisor::JoinedNetworks(
+    const std::string& ns, const v1::ContainerSpec& spec) {
+  const v1::NetworkRequest& net = spec.network();
+  std::vector<std::string> names;
+  for (int i = -1; i < net.networks_size(); ++i) {
+    std::string ref = i < 0 ? net.mode() : net.networks(i).network();
+    if (i < 0 && (ref.empty() || ref == "default")) ref = "bridge";
+    absl::StatusOr<std::string> name = network_->NetworkName(ns, ref);
+    // A network removed since keeps its given name (it fails the next start clearly).
+    names.push_back(name.ok() ? *name : ref);
+  }
+  return names;
+}
+
 }  // namespace berth::runtime

@@ -100,6 +100,13 @@ class ContainerSupervisor {
   absl::Status Delete(const std::string& ns, const std::string& ref, bool force,
                       bool remove_volumes);
   absl::Status Rename(const std::string& ns, const std::string& ref, const std::string& new_name);
+  // `docker network connect`: the network joins the container's spec (attached at each
+  // start) and, while it runs, is attached in its netns at once.
+  absl::Status ConnectNetwork(const std::string& ns, const std::string& ref,
+                              const v1::ContainerNetworkRequest& request);
+  // `docker network disconnect`: detached now if running, and gone from the spec.
+  absl::Status DisconnectNetwork(const std::string& ns, const std::string& ref,
+                                 const std::string& network);
   // `docker update`: resources (applied live to a running container's cgroup) and the
   // restart policy, by the request's field mask (empty: every field given non-zero).
   absl::Status Update(const std::string& ns, const v1::UpdateContainerRequest& request);
@@ -200,6 +207,9 @@ class ContainerSupervisor {
                              const v1::ContainerSpec& spec);
   // Every network of the container detached; failures are logged.
   void DetachNetwork(const std::string& ns, const std::string& id);
+  // The network names of the spec's mode (first) and of each of its `networks`.
+  absl::StatusOr<std::vector<std::string>> JoinedNetworks(const std::string& ns,
+                                                          const v1::ContainerSpec& spec);
   // Endpoints of containers not in `live` (id → namespace) detached, in the background.
   void ReconcileNetworks(const std::map<std::string, std::string>& live);
   void OnInitExit(const std::string& id, const ExitInfo& exit);

@@ -19,8 +19,13 @@ class NetworkSource {
   virtual ~NetworkSource() = default;
   virtual absl::StatusOr<network::v1::Endpoint> Attach(
       const std::string& ns, const network::v1::AttachEndpointRequest& request) = 0;
-  // Every network of the container; nothing attached is no error.
-  virtual absl::Status Detach(const std::string& ns, const std::string& container_id) = 0;
+  // Every network of the container, or one; nothing attached is no error, not being on
+  // `network` is NotFound.
+  virtual absl::Status Detach(const std::string& ns, const std::string& container_id,
+                              const std::string& network = "") = 0;
+  // The name of the network `ref` (name, ID or ID prefix) refers to; NotFound otherwise.
+  virtual absl::StatusOr<std::string> NetworkName(const std::string& ns,
+                                                  const std::string& ref) = 0;
   // Of one container, or of every container when `container_id` is empty.
   virtual absl::StatusOr<std::vector<network::v1::Endpoint>> Endpoints(
       const std::string& ns, const std::string& container_id) = 0;
