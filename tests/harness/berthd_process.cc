@@ -188,6 +188,18 @@ BerthdProcess::~BerthdProcess() {
   RemoveNetworkLeftovers(bridge_, state_);
 }
 
+RunResult BerthdProcess::Ctl(std::vector<std::string> args, std::chrono::seconds timeout) const {
+  args.insert(args.begin(), {BerthctlPath(), "-H", address()});
+  return RunCommand(args, {}, timeout);
+}
+
+nlohmann::json BerthdProcess::Inspect(const std::string& ref) const {
+  RunResult inspect = Ctl({"inspect", ref});
+  auto parsed = nlohmann::json::parse(inspect.out, nullptr, false);
+  return inspect.exit_code == 0 && parsed.is_array() && !parsed.empty() ? parsed[0]
+                                                                        : nlohmann::json();
+}
+
 int BerthdProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;
   int code = StopProcess(pid_, signal);

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +63,12 @@ class BerthdProcess {
   const std::string& cni_config_dir() const { return cni_config_dir_; }
   pid_t pid() const { return pid_; }
   std::string Log() const;
+
+  // berthctl -H <this berthd> args…
+  RunResult Ctl(std::vector<std::string> args,
+                std::chrono::seconds timeout = std::chrono::seconds(60)) const;
+  // `berthctl inspect <ref>`'s first object; null when it fails.
+  nlohmann::json Inspect(const std::string& ref) const;
 
   // local_only skips asking the peers of a split deployment.
   absl::StatusOr<system::v1::InfoResponse> Info(bool local_only = false) const;
