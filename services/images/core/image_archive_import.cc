@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
-#include "services/images/core/image_archive_changes.h"
 #include "services/images/core/image_archive_load.h"
 #include "services/images/core/image_archive_record.h"
+#include "services/images/core/image_config_changes.h"
 #include "services/images/core/image_reference.h"
 #include "services/images/core/image_root.h"
 

@@ -16,7 +16,7 @@ class ImageRoot;
 
 struct ImportOptions {
   std::string reference{};             // tag the image when set
-  std::vector<std::string> changes{};  // Dockerfile instructions (image_archive_changes.h)
+  std::vector<std::string> changes{};  // Dockerfile instructions (image_config_changes.h)
   std::string message{};               // the history comment; "Imported from -" when empty
   std::optional<Platform> platform{};  // the config's os/architecture; unset: the host's
   Labels labels{};                     // on the image record

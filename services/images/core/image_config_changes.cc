@@ -1,4 +1,4 @@
-#include "services/images/core/image_archive_changes.h"
+#include "services/images/core/image_config_changes.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

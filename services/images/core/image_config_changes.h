@@ -1,5 +1,6 @@
-// Dockerfile instructions applied to an image config, as `docker import --change` takes
-// them: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR.
+// Dockerfile instructions applied to an image config, as `docker import --change` and
+// `docker commit --change` take them: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL,
+// USER, VOLUME, WORKDIR.
 #pragma once
 
 #include <string>

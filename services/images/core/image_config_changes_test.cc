@@ -1,4 +1,4 @@
-#include "services/images/core/image_archive_changes.h"
+#include "services/images/core/image_config_changes.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,7 +13,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 
-TEST(ImageArchiveChangesTest, CmdAndEntrypointTakeBothForms) {
+TEST(ImageConfigChangesTest, CmdAndEntrypointTakeBothForms) {
   ContainerConfig config;
   BERTH_ASSERT_OK(ApplyChange(R"(CMD ["sh", "-c", "echo hi"])", &config));
   EXPECT_THAT(config.cmd, ElementsAre("sh", "-c", "echo hi"));
@@ -21,7 +21,7 @@ TEST(ImageArchiveChangesTest, CmdAndEntrypointTakeBothForms) {
   EXPECT_THAT(config.entrypoint, ElementsAre("/bin/sh", "-c", "top -b"));
 }
 
-TEST(ImageArchiveChangesTest, EnvAndLabelPairs) {
+TEST(ImageConfigChangesTest, EnvAndLabelPairs) {
   ContainerConfig config;
   config.env = {"PATH=/bin", "A=old"};
   BERTH_ASSERT_OK(
@@ -30,7 +30,7 @@ TEST(ImageArchiveChangesTest, EnvAndLabelPairs) {
   EXPECT_THAT(config.labels, ElementsAre(Pair("x", "1"), Pair("y z", "2")));
 }
 
-TEST(ImageArchiveChangesTest, ExposeVolumeUserWorkdirStopsignal) {
+TEST(ImageConfigChangesTest, ExposeVolumeUserWorkdirStopsignal) {
   ContainerConfig config;
   BERTH_ASSERT_OK(ApplyChanges({"EXPOSE 80 53/udp 80", "VOLUME [\"/data\"]", "VOLUME /a /b",
                                 "USER nobody", "WORKDIR /srv", "WORKDIR app", "STOPSIGNAL SIGINT"},
@@ -42,7 +42,7 @@ TEST(ImageArchiveChangesTest, ExposeVolumeUserWorkdirStopsignal) {
   EXPECT_EQ(config.stop_signal, "SIGINT");
 }
 
-TEST(ImageArchiveChangesTest, RefusesOtherInstructionsAndMissingArguments) {
+TEST(ImageConfigChangesTest, RefusesOtherInstructionsAndMissingArguments) {
   ContainerConfig config;
   EXPECT_THAT(ApplyChange("RUN rm -rf /", &config),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a valid change")));
