@@ -1,0 +1,183 @@
+#include "services/images/core/image_commit.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/random_hex.h"
+#include "common/status_macros.h"
+#include "common/unique_fd.h"
+#include "services/images/core/image_archive_load.h"
+#include "services/images/core/image_archive_record.h"
+#include "services/images/core/image_catalog.h"
+#include "services/images/core/image_config_changes.h"
+#include "services/images/core/image_reference.h"
+#include "services/images/core/image_root.h"
+#include "services/images/core/layer_diff.h"
+
+namespace berth::images {
+namespace {
+
+constexpr size_t kChunk = 1 << 20;
+
+// The media types of the new blobs: the parent manifest's kind, so a Docker image stays one.
+struct BlobTypes {
+  absl::string_view manifest, config, layer;
+};
+
+BlobTypes TypesLike(const ImageManifest& parent) {
+  if (parent.media_type == media_type::kDockerManifest) {
+    return {media_type::kDockerManifest, media_type::kDockerConfig,
+            media_type::kDockerLayerTarGzip};
+  }
+  return {media_type::kOciManifest, media_type::kOciConfig, media_type::kOciLayerTarGzip};
+}
+
+absl::StatusOr<UniqueFd> OpenDir(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return absl::ErrnoToStatus(errno, absl::StrCat("opening ", path));
+  return fd;
+}
+
+// The snapshot's changes as a gzip tar in `out_fd`. overlayfs keeps them in the upper dir;
+// native keeps a full tree, compared with a view of the parent snapshot.
+absl::StatusOr<LayerApplyResult> WriteSnapshotDiff(ImageRoot& root, const std::string& ns,
+                                                   const std::string& key,
+                                                   const std::string& parent_snapshot, int out_fd) {
+  NamespacedSnapshotter snapshots = root.SnapshotsOf(ns);
+  BERTH_ASSIGN_OR_RETURN(SnapshotInfo info, snapshots.Stat(key));
+  if (info.kind != SnapshotKind::kActive) {
+    return absl::FailedPreconditionError(absl::StrCat("snapshot ", key, " is not active"));
+  }
+  if (info.parent != parent_snapshot) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("snapshot ", key, " was not prepared from the given parent image"));
+  }
+  BERTH_ASSIGN_OR_RETURN(std::vector<Mount> mounts, snapshots.Mounts(key));
+  BERTH_ASSIGN_OR_RETURN(std::string changed_dir, WritableDir(mounts));
+  BERTH_ASSIGN_OR_RETURN(UniqueFd changed, OpenDir(changed_dir));
+  if (root.snapshotter().name() == "overlayfs") {
+    return WriteOverlayDiff(changed.get(), out_fd, /*gzip=*/true);
+  }
+  const std::string view_key = absl::StrCat("commit-view-", RandomHex(8));
+  BERTH_ASSIGN_OR_RETURN(std::vector<Mount> view, snapshots.View(view_key, parent_snapshot, {}));
+  absl::Cleanup remove_view = [&] { (void)snapshots.Remove(view_key); };
+  if (view.size() != 1 || view.front().type != "bind") {
+    return absl::InternalError("the parent's view is not one bind mount");
+  }
+  BERTH_ASSIGN_OR_RETURN(UniqueFd lower, OpenDir(view.front().source));
+  return WriteDirectoryDiff(lower.get(), changed.get(), out_fd, /*gzip=*/true);
+}
+
+// Copies the layer file into the content store; returns its descriptor.
+absl::StatusOr<Descriptor> StoreLayer(ImageRoot& root, const std::string& ns,
+                                      const std::string& lease, int layer_fd,
+                                      absl::string_view type) {
+  if (::lseek(layer_fd, 0, SEEK_SET) != 0) return absl::ErrnoToStatus(errno, "rewinding the layer");
+  const std::string ref = absl::StrCat("commit-", lease);
+  BERTH_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> writer, root.content().Writer(ref));
+  std::string buffer(kChunk, '\0');
+  for (;;) {
+    ssize_t n = ::read(layer_fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    absl::Status written = n < 0 ? absl::ErrnoToStatus(errno, "reading the layer")
+                                 : writer->Write(absl::string_view(buffer.data(), n));
+    if (!written.ok()) {
+      writer.reset();
+      (void)root.content().Abort(ref);
+      return written;
+    }
+    if (n == 0) break;
+  }
+  Descriptor layer{
+      .media_type = std::string(type), .digest = writer->digest(), .size = writer->offset()};
+  auto hold = root.gc_lock().Shared();
+  BERTH_RETURN_IF_ERROR(writer->Commit(-1, &layer.digest).status());
+  BERTH_RETURN_IF_ERROR(root.RecordBlob(ns, lease, layer.digest));
+  return layer;
+}
+
+// Stores `bytes` and returns its descriptor of type `type`.
+absl::StatusOr<Descriptor> StoreBlob(ImageRoot& root, const std::string& ns,
+                                     const std::string& lease, const std::string& bytes,
+                                     absl::string_view type) {
+  BERTH_ASSIGN_OR_RETURN(Digest digest, root.WriteBlob(ns, lease, bytes));
+  return Descriptor{.media_type = std::string(type),
+                    .digest = std::move(digest),
+                    .size = static_cast<int64_t>(bytes.size())};
+}
+
+}  // namespace
+
+ImageConfig ChildImageConfig(const ImageConfig& parent, const CommitOptions& options,
+                             const ContainerConfig& config, const Digest& diff_id,
+                             absl::Time created) {
+  ImageConfig child = parent;
+  child.created = absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", created, absl::UTCTimeZone());
+  child.author = options.author;
+  child.config = config;
+  child.diff_ids.push_back(diff_id);
+  HistoryEntry step;
+  step.created = child.created;
+  step.created_by = absl::StrJoin(options.config.cmd, " ");  // what Docker records
+  step.author = options.author;
+  step.comment = options.comment;
+  child.history.push_back(std::move(step));
+  return child;
+}
+
+absl::StatusOr<Digest> CommitSnapshot(ImageRoot& root, const std::string& ns,
+                                      const CommitOptions& options) {
+  ContainerConfig config = options.config;
+  BERTH_RETURN_IF_ERROR(ApplyChanges(options.changes, &config));
+  std::string name;
+  if (!options.reference.empty()) {
+    BERTH_ASSIGN_OR_RETURN(ImageReference ref, ParseImageReference(options.reference));
+    if (!ref.digest.empty()) {
+      return absl::InvalidArgumentError("a committed image is tagged, not named by digest");
+    }
+    name = ref.String();
+  }
+  ImageCatalog catalog(root, ns);
+  BERTH_ASSIGN_OR_RETURN(ResolvedImage parent, catalog.Resolve(options.parent));
+  if (parent.chain_ids.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("image ", options.parent, " has no layers"));
+  }
+  const BlobTypes types = TypesLike(parent.manifest);
+  BERTH_ASSIGN_OR_RETURN(std::string lease, CreateTransferLease(root, ns, "commit"));
+  absl::Cleanup end_lease = [&] { (void)root.metadata().DeleteLease(ns, lease); };
+
+  UniqueFd layer_file(
+      ::open(root.options().root_dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!layer_file) return absl::ErrnoToStatus(errno, "creating the layer's temporary file");
+  BERTH_ASSIGN_OR_RETURN(LayerApplyResult diff,
+                         WriteSnapshotDiff(root, ns, options.snapshot_key,
+                                           parent.top_chain_id().str(), layer_file.get()));
+  BERTH_ASSIGN_OR_RETURN(Descriptor layer,
+                         StoreLayer(root, ns, lease, layer_file.get(), types.layer));
+
+  ArchiveImage image;
+  image.config = ChildImageConfig(parent.config, options, config, diff.diff_id, absl::Now());
+  BERTH_ASSIGN_OR_RETURN(
+      image.manifest.config,
+      StoreBlob(root, ns, lease, SerializeImageConfig(image.config), types.config));
+  image.manifest.media_type = std::string(types.manifest);
+  image.manifest.layers = parent.manifest.layers;
+  image.manifest.layers.push_back(layer);
+  BERTH_ASSIGN_OR_RETURN(
+      image.target, StoreBlob(root, ns, lease, SerializeManifest(image.manifest), types.manifest));
+  image.manifest_descriptor = image.target;
+  BERTH_RETURN_IF_ERROR(UnpackImage(root, ns, lease, image));
+
+  const std::vector<std::string> names = {
+      name.empty() ? absl::StrCat(kDanglingImagePrefix, image.target.digest.str()) : name};
+  BERTH_RETURN_IF_ERROR(NameImage(root, ns, names, image.target).status());
+  return image.manifest.config.digest;
+}
+
+}  // namespace berth::images
