@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "services/images/core/image_archive_load.h"
 #include "services/images/core/storage_driver.h"
 
 namespace berth::images {
@@ -177,6 +178,8 @@ void ImageCatalog::AddNames(const Entry& entry, std::vector<std::string>* tags,
                             const std::vector<std::string>& patterns) {
   const std::string& domain = root_.options().default_domain;
   for (const ImageRecord& record : entry.records) {
+    // The name that keeps an untagged image is no repository: Docker shows "<none>".
+    if (absl::StartsWith(record.name, kDanglingImagePrefix)) continue;
     absl::StatusOr<ImageReference> ref = Parse(record.name);
     if (!ref.ok()) continue;
     if (!patterns.empty() && !MatchesReference(patterns, *ref, domain)) continue;

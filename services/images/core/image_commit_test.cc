@@ -167,6 +167,7 @@ TEST_P(ImageCommitTest, WithoutReferenceTheImageIsDangling) {
   for (const ImageSummary& summary : *list) {
     if (summary.id == *id) {
       EXPECT_THAT(summary.repo_tags, IsEmpty());
+      EXPECT_THAT(summary.repo_digests, IsEmpty());
     }
   }
 }
