@@ -88,6 +88,33 @@ void ToProto(const ContainerConfig& config, v1::ImageConfig* out) {
   }
 }
 
+ContainerConfig FromProto(const v1::ImageConfig& config) {
+  auto nanos = [](const google::protobuf::Duration& d) {
+    return d.seconds() * 1000000000 + d.nanos();
+  };
+  ContainerConfig out;
+  out.user = config.user();
+  out.exposed_ports.assign(config.exposed_ports().begin(), config.exposed_ports().end());
+  out.env.assign(config.env().begin(), config.env().end());
+  out.entrypoint.assign(config.entrypoint().begin(), config.entrypoint().end());
+  out.cmd.assign(config.cmd().begin(), config.cmd().end());
+  out.volumes.assign(config.volumes().begin(), config.volumes().end());
+  out.working_dir = config.working_dir();
+  out.labels.insert(config.labels().begin(), config.labels().end());
+  out.stop_signal = config.stop_signal();
+  if (config.has_healthcheck() && !config.healthcheck().test().empty()) {
+    const types::v1::HealthcheckConfig& health = config.healthcheck();
+    HealthCheck check;
+    check.test.assign(health.test().begin(), health.test().end());
+    check.interval_ns = nanos(health.interval());
+    check.timeout_ns = nanos(health.timeout());
+    check.start_period_ns = nanos(health.start_period());
+    check.retries = health.retries();
+    out.healthcheck = std::move(check);
+  }
+  return out;
+}
+
 void ToProto(const ImageSummary& summary, v1::ImageSummary* out) {
   out->set_id(summary.id.str());
   for (const std::string& tag : summary.repo_tags) out->add_repo_tags(tag);

@@ -29,6 +29,7 @@ Platform FromProto(const types::v1::Platform& platform);
 
 void ToProto(const ImageRecord& record, v1::Image* out);
 void ToProto(const ContainerConfig& config, v1::ImageConfig* out);
+ContainerConfig FromProto(const v1::ImageConfig& config);
 void ToProto(const ImageSummary& summary, v1::ImageSummary* out);
 void ToProto(const ImageDetails& details, v1::ImageInspect* out);
 void ToProto(const HistoryItem& item, v1::ImageHistoryEntry* out);

@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "services/images/core/gc.h"
 #include "services/images/core/image_catalog.h"
+#include "services/images/core/image_commit.h"
 #include "services/images/grpc/image_convert.h"
 
 namespace berth::images {
@@ -145,6 +146,32 @@ grpc::Status ImagesService::PrepareSnapshot(grpc::ServerContext* context,
     response->mutable_platform()->set_os(image.config.os);
     response->mutable_platform()->set_architecture(image.config.architecture);
     response->mutable_platform()->set_variant(image.config.variant);
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status ImagesService::Commit(grpc::ServerContext* context,
+                                   const v1::CommitImageRequest* request,
+                                   v1::CommitImageResponse* response) {
+  return rpc::ToGrpcStatus([&]() -> absl::Status {
+    BERTH_RETURN_IF_ERROR(Require(request->snapshot_key(), "snapshot_key"));
+    BERTH_RETURN_IF_ERROR(Require(request->parent(), "parent"));
+    const std::string& own = root_->snapshotter().name();
+    if (!request->snapshotter().empty() && request->snapshotter() != own) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("snapshotter \"", request->snapshotter(), "\" is not available"));
+    }
+    BERTH_ASSIGN_OR_RETURN(std::string ns, rpc::NamespaceOf(*context));
+    CommitOptions options;
+    options.snapshot_key = request->snapshot_key();
+    options.parent = request->parent();
+    options.config = FromProto(request->config());
+    options.changes.assign(request->changes().begin(), request->changes().end());
+    options.reference = request->reference();
+    options.author = request->author();
+    options.comment = request->comment();
+    BERTH_ASSIGN_OR_RETURN(Digest id, CommitSnapshot(*root_, ns, options));
+    response->set_image_id(id.str());
     return absl::OkStatus();
   }());
 }

@@ -28,6 +28,8 @@ class ImagesService final : public v1::Images::Service {
   grpc::Status PrepareSnapshot(grpc::ServerContext* context,
                                const v1::PrepareImageSnapshotRequest* request,
                                v1::PrepareImageSnapshotResponse* response) override;
+  grpc::Status Commit(grpc::ServerContext* context, const v1::CommitImageRequest* request,
+                      v1::CommitImageResponse* response) override;
   grpc::Status Prune(grpc::ServerContext* context, const v1::PruneImagesRequest* request,
                      v1::PruneImagesResponse* response) override;
   grpc::Status GarbageCollect(grpc::ServerContext* context,
