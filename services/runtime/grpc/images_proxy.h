@@ -1,4 +1,5 @@
-// ImageSource over the images service's gRPC API (Images.PrepareSnapshot, Snapshots),
+// ImageSource and ImageCommitter over the images service's gRPC API (Images.PrepareSnapshot,
+// Images.Inspect, Images.Commit, Snapshots),
 // at its configured address: the runtime reaches the images service only this way,
 // whether both run in one berthd or apart.
 #pragma once
@@ -8,11 +9,12 @@
 
 #include "berth/images/v1/images.grpc.pb.h"
 #include "berth/images/v1/snapshots.grpc.pb.h"
+#include "services/runtime/core/image_committer.h"
 #include "services/runtime/core/image_source.h"
 
 namespace berth::runtime {
 
-class ImagesProxy final : public ImageSource {
+class ImagesProxy final : public ImageSource, public ImageCommitter {
  public:
   static absl::StatusOr<std::unique_ptr<ImagesProxy>> Dial(const std::string& address);
 
@@ -26,6 +28,10 @@ class ImagesProxy final : public ImageSource {
   absl::StatusOr<int64_t> ImageSize(const std::string& ns, const std::string& image) override;
   absl::Status RemoveRootfs(const std::string& ns, const std::string& snapshotter,
                             const std::string& key) override;
+  absl::StatusOr<ImageRuntimeConfig> ImageConfig(const std::string& ns,
+                                                 const std::string& image) override;
+  absl::StatusOr<std::string> CommitSnapshot(const std::string& ns,
+                                             const SnapshotCommit& commit) override;
 
  private:
   ImagesProxy(std::unique_ptr<images::v1::Images::Stub> images,

@@ -10,12 +10,14 @@
 #include "berth/runtime/v1/containers.grpc.pb.h"
 #include "berth/runtime/v1/events.grpc.pb.h"
 #include "berth/runtime/v1/logs.grpc.pb.h"
+#include "berth/runtime/v1/rootfs.grpc.pb.h"
 #include "berth/runtime/v1/tasks.grpc.pb.h"
 #include "common/status_macros.h"
 #include "services/runtime/core/cgroup_layout.h"
 #include "services/runtime/core/container_store.h"
 #include "services/runtime/core/event_bus.h"
 #include "services/runtime/grpc/container_metrics.h"
+#include "services/runtime/grpc/container_rootfs_service.h"
 #include "services/runtime/grpc/containers_service.h"
 #include "services/runtime/grpc/events_service.h"
 #include "services/runtime/grpc/images_proxy.h"
@@ -110,6 +112,9 @@ absl::StatusOr<rpc::HostedService> HostRuntimeService(const rpc::ServiceSetup& s
       parts->store.get(), parts->supervisor.get(), parts->images.get()));
   hosted.Add<v1::Tasks>(
       std::make_unique<TasksService>(parts->store.get(), parts->supervisor.get()));
+  hosted.Add<v1::ContainerRootfs>(std::make_unique<ContainerRootfsService>(
+      parts->store.get(), parts->supervisor.get(), parts->images.get(), parts->images.get(),
+      setup.state_dir + "/exports"));
   hosted.Add<v1::Logs>(std::make_unique<LogsService>(parts->store.get(), parts->supervisor.get()));
   hosted.Add<v1::Events>(std::make_unique<EventsService>(&parts->events));
   hosted.details["cgroup_version"] = layout.VersionName();
