@@ -2,6 +2,8 @@
 // Docker has them in both places.
 #include "ctl/container_commands.h"
 
+#include "ctl/container_rootfs_commands.h"
+
 namespace berth::ctl {
 namespace {
 
@@ -28,6 +30,8 @@ void AddShared(CLI::App& parent, CommandRunner& run) {
   AddStatsCommand(parent, run);
   AddUpdateCommand(parent, run);
   AddPortCommand(parent, run);
+  AddCommitCommand(parent, run);
+  AddExportCommand(parent, run);
 }
 
 }  // namespace
