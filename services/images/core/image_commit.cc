@@ -120,6 +120,7 @@ ImageConfig ChildImageConfig(const ImageConfig& parent, const CommitOptions& opt
   ImageConfig child = parent;
   child.created = absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", created, absl::UTCTimeZone());
   child.author = options.author;
+  child.container = options.container_id;
   child.config = config;
   child.diff_ids.push_back(diff_id);
   HistoryEntry step;

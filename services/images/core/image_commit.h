@@ -22,6 +22,7 @@ struct CommitOptions {
   std::string reference{};             // tag the image when set
   std::string author{};
   std::string comment{};
+  std::string container_id{};  // recorded as the config's "container", as Docker does
 };
 
 // The new image's config: the parent's platform, layers and history, plus `diff_id` and

@@ -196,14 +196,17 @@ TEST(ChildImageConfigTest, AppendsLayerAndHistoryToTheParent) {
   parent.history = {add};
   parent.config.cmd = {"sh"};
   CommitOptions options;
+  parent.container = "parent-container";
   options.config.cmd = {"top", "-b"};
   options.comment = "why";
+  options.container_id = "c0ffee";
   ContainerConfig config;
   config.cmd = {"true"};
   ImageConfig child =
       ChildImageConfig(parent, options, config, Digest::Of("b"), absl::FromUnixSeconds(86400));
   EXPECT_EQ(child.os, "linux");
   EXPECT_EQ(child.created, "1970-01-02T00:00:00Z");
+  EXPECT_EQ(child.container, "c0ffee");
   EXPECT_THAT(child.diff_ids, ElementsAre(Digest::Of("a"), Digest::Of("b")));
   ASSERT_EQ(child.history.size(), 2u);
   EXPECT_EQ(child.history[1].created_by, "top -b");

@@ -70,6 +70,7 @@ absl::Status ReadImageConfig(const Json& json, ImageConfig* config) {
   BERTH_RETURN_IF_ERROR(json_fields::ReadString(json, "", "variant", false, &config->variant));
   BERTH_RETURN_IF_ERROR(json_fields::ReadString(json, "", "created", false, &config->created));
   BERTH_RETURN_IF_ERROR(json_fields::ReadString(json, "", "author", false, &config->author));
+  BERTH_RETURN_IF_ERROR(json_fields::ReadString(json, "", "container", false, &config->container));
   BERTH_ASSIGN_OR_RETURN(const Json* container, json_fields::Member(json, "", "config", false));
   if (container != nullptr) BERTH_RETURN_IF_ERROR(ReadContainerConfig(*container, &config->config));
   BERTH_ASSIGN_OR_RETURN(const Json* rootfs, json_fields::Member(json, "", "rootfs", true));
@@ -151,6 +152,7 @@ std::string SerializeImageConfig(const ImageConfig& config) {
   if (!config.variant.empty()) j["variant"] = config.variant;
   if (!config.created.empty()) j["created"] = config.created;
   if (!config.author.empty()) j["author"] = config.author;
+  if (!config.container.empty()) j["container"] = config.container;
   if (!config.history.empty()) {
     Json history = Json::array();
     for (const HistoryEntry& h : config.history) {

@@ -56,6 +56,7 @@ struct ImageConfig {
   std::string variant;
   std::string created;  // RFC 3339, may be empty
   std::string author;
+  std::string container;  // Docker's: the ID of the container a commit made it from
   ContainerConfig config;
   std::string rootfs_type = "layers";
   std::vector<Digest> diff_ids;  // uncompressed layer digests, base first

@@ -15,7 +15,7 @@ using ::testing::HasSubstr;
 // The shape `docker image inspect`'s source config has, trimmed.
 const char kDockerConfig[] = R"({
   "architecture": "amd64", "os": "linux", "created": "2024-01-02T03:04:05Z",
-  "author": "someone",
+  "author": "someone", "container": "0123abcd",
   "config": {
     "User": "1000:1000", "ExposedPorts": {"80/tcp": {}, "53/udp": {}},
     "Env": ["PATH=/usr/bin", "A=b"], "Entrypoint": null, "Cmd": ["sh"],
@@ -34,6 +34,7 @@ TEST(ImageConfigTest, ParsesDockerConfig) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->architecture, "amd64");
   EXPECT_EQ(config->author, "someone");
+  EXPECT_EQ(config->container, "0123abcd");
   EXPECT_EQ(config->config.user, "1000:1000");
   EXPECT_THAT(config->config.exposed_ports, ElementsAre("53/udp", "80/tcp"));
   EXPECT_THAT(config->config.env, ElementsAre("PATH=/usr/bin", "A=b"));

@@ -170,6 +170,7 @@ grpc::Status ImagesService::Commit(grpc::ServerContext* context,
     options.reference = request->reference();
     options.author = request->author();
     options.comment = request->comment();
+    options.container_id = request->container_id();
     BERTH_ASSIGN_OR_RETURN(Digest id, CommitSnapshot(*root_, ns, options));
     response->set_image_id(id.str());
     return absl::OkStatus();
