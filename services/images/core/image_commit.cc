@@ -4,14 +4,18 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 #include <memory>
+#include <thread>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "common/random_hex.h"
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
+#include "services/images/core/gc.h"
 #include "services/images/core/image_archive_load.h"
 #include "services/images/core/image_archive_record.h"
 #include "services/images/core/image_catalog.h"
@@ -65,7 +69,11 @@ absl::StatusOr<LayerApplyResult> WriteSnapshotDiff(ImageRoot& root, const std::s
     return WriteOverlayDiff(changed.get(), out_fd, /*gzip=*/true);
   }
   const std::string view_key = absl::StrCat("commit-view-", RandomHex(8));
-  BERTH_ASSIGN_OR_RETURN(std::vector<Mount> view, snapshots.View(view_key, parent_snapshot, {}));
+  // A GC root until removed, as every snapshot a caller holds.
+  const Labels view_labels = {
+      {kGcRootLabel, absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone())}};
+  BERTH_ASSIGN_OR_RETURN(std::vector<Mount> view,
+                         snapshots.View(view_key, parent_snapshot, view_labels));
   absl::Cleanup remove_view = [&] { (void)snapshots.Remove(view_key); };
   if (view.size() != 1 || view.front().type != "bind") {
     return absl::InternalError("the parent's view is not one bind mount");
@@ -74,31 +82,48 @@ absl::StatusOr<LayerApplyResult> WriteSnapshotDiff(ImageRoot& root, const std::s
   return WriteDirectoryDiff(lower.get(), changed.get(), out_fd, /*gzip=*/true);
 }
 
-// Copies the layer file into the content store; returns its descriptor.
-absl::StatusOr<Descriptor> StoreLayer(ImageRoot& root, const std::string& ns,
-                                      const std::string& lease, int layer_fd,
-                                      absl::string_view type) {
-  if (::lseek(layer_fd, 0, SEEK_SET) != 0) return absl::ErrnoToStatus(errno, "rewinding the layer");
+struct StoredLayer {
+  Descriptor blob;
+  LayerApplyResult diff;
+};
+
+// Streams what `write_layer` writes through a pipe into the content store, so the layer
+// is written once and never held whole. After a failed store write the pipe is still
+// drained: the tar writer must finish, not block.
+absl::StatusOr<StoredLayer> StoreLayer(
+    ImageRoot& root, const std::string& ns, const std::string& lease, absl::string_view type,
+    const std::function<absl::StatusOr<LayerApplyResult>(int)>& write_layer) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe");
+  UniqueFd read_end(fds[0]);
+  absl::StatusOr<LayerApplyResult> diff = absl::UnknownError("the layer was not written");
+  std::thread layer_writer(
+      [&, write_end = UniqueFd(fds[1])]() mutable { diff = write_layer(write_end.get()); });
   const std::string ref = absl::StrCat("commit-", lease);
-  BERTH_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> writer, root.content().Writer(ref));
+  absl::StatusOr<std::unique_ptr<ContentWriter>> writer = root.content().Writer(ref);
+  absl::Status copied = writer.status();
   std::string buffer(kChunk, '\0');
   for (;;) {
-    ssize_t n = ::read(layer_fd, buffer.data(), buffer.size());
+    ssize_t n = ::read(read_end.get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
-    absl::Status written = n < 0 ? absl::ErrnoToStatus(errno, "reading the layer")
-                                 : writer->Write(absl::string_view(buffer.data(), n));
-    if (!written.ok()) {
-      writer.reset();
-      (void)root.content().Abort(ref);
-      return written;
-    }
-    if (n == 0) break;
+    if (n <= 0) break;
+    if (copied.ok()) copied = (*writer)->Write(absl::string_view(buffer.data(), n));
   }
-  Descriptor layer{
-      .media_type = std::string(type), .digest = writer->digest(), .size = writer->offset()};
+  layer_writer.join();
+  if (!diff.ok() || !copied.ok()) {
+    if (writer.ok()) {
+      writer->reset();
+      (void)root.content().Abort(ref);
+    }
+    return !diff.ok() ? diff.status() : copied;
+  }
+  StoredLayer layer{.blob = {.media_type = std::string(type),
+                             .digest = (*writer)->digest(),
+                             .size = (*writer)->offset()},
+                    .diff = *diff};
   auto hold = root.gc_lock().Shared();
-  BERTH_RETURN_IF_ERROR(writer->Commit(-1, &layer.digest).status());
-  BERTH_RETURN_IF_ERROR(root.RecordBlob(ns, lease, layer.digest));
+  BERTH_RETURN_IF_ERROR((*writer)->Commit(-1, &layer.blob.digest).status());
+  BERTH_RETURN_IF_ERROR(root.RecordBlob(ns, lease, layer.blob.digest));
   return layer;
 }
 
@@ -153,23 +178,19 @@ absl::StatusOr<Digest> CommitSnapshot(ImageRoot& root, const std::string& ns,
   BERTH_ASSIGN_OR_RETURN(std::string lease, CreateTransferLease(root, ns, "commit"));
   absl::Cleanup end_lease = [&] { (void)root.metadata().DeleteLease(ns, lease); };
 
-  UniqueFd layer_file(
-      ::open(root.options().root_dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
-  if (!layer_file) return absl::ErrnoToStatus(errno, "creating the layer's temporary file");
-  BERTH_ASSIGN_OR_RETURN(LayerApplyResult diff,
-                         WriteSnapshotDiff(root, ns, options.snapshot_key,
-                                           parent.top_chain_id().str(), layer_file.get()));
-  BERTH_ASSIGN_OR_RETURN(Descriptor layer,
-                         StoreLayer(root, ns, lease, layer_file.get(), types.layer));
+  BERTH_ASSIGN_OR_RETURN(StoredLayer layer, StoreLayer(root, ns, lease, types.layer, [&](int fd) {
+                           return WriteSnapshotDiff(root, ns, options.snapshot_key,
+                                                    parent.top_chain_id().str(), fd);
+                         }));
 
   ArchiveImage image;
-  image.config = ChildImageConfig(parent.config, options, config, diff.diff_id, absl::Now());
+  image.config = ChildImageConfig(parent.config, options, config, layer.diff.diff_id, absl::Now());
   BERTH_ASSIGN_OR_RETURN(
       image.manifest.config,
       StoreBlob(root, ns, lease, SerializeImageConfig(image.config), types.config));
   image.manifest.media_type = std::string(types.manifest);
   image.manifest.layers = parent.manifest.layers;
-  image.manifest.layers.push_back(layer);
+  image.manifest.layers.push_back(layer.blob);
   BERTH_ASSIGN_OR_RETURN(
       image.target, StoreBlob(root, ns, lease, SerializeManifest(image.manifest), types.manifest));
   image.manifest_descriptor = image.target;
