@@ -26,6 +26,7 @@
 #include "services/runtime/grpc/shim_sample_source.h"
 #include "services/runtime/grpc/tasks_service.h"
 #include "services/runtime/grpc/volumes_proxy.h"
+#include "services/runtime/supervisor/container_export.h"
 #include "services/runtime/supervisor/container_supervisor.h"
 
 namespace berth::runtime {
@@ -112,9 +113,11 @@ absl::StatusOr<rpc::HostedService> HostRuntimeService(const rpc::ServiceSetup& s
       parts->store.get(), parts->supervisor.get(), parts->images.get()));
   hosted.Add<v1::Tasks>(
       std::make_unique<TasksService>(parts->store.get(), parts->supervisor.get()));
+  const std::string export_dir = setup.state_dir + "/exports";
+  CleanExportMounts(export_dir);
   hosted.Add<v1::ContainerRootfs>(std::make_unique<ContainerRootfsService>(
       parts->store.get(), parts->supervisor.get(), parts->images.get(), parts->images.get(),
-      setup.state_dir + "/exports"));
+      export_dir));
   hosted.Add<v1::Logs>(std::make_unique<LogsService>(parts->store.get(), parts->supervisor.get()));
   hosted.Add<v1::Events>(std::make_unique<EventsService>(&parts->events));
   hosted.details["cgroup_version"] = layout.VersionName();

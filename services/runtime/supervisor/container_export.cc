@@ -1,5 +1,6 @@
 #include "services/runtime/supervisor/container_export.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +43,19 @@ absl::Status ExportContainer(ImageSource& images, const std::string& ns,
   root.Reset();
   BERTH_RETURN_IF_ERROR(mounted->Unmount());
   return written;
+}
+
+void CleanExportMounts(const std::string& mount_parent) {
+  DIR* dir = ::opendir(mount_parent.c_str());
+  if (dir == nullptr) return;
+  absl::Cleanup close_dir = [dir] { ::closedir(dir); };
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    const std::string path = absl::StrCat(mount_parent, "/", name);
+    oci::UnmountAll(path).IgnoreError();
+    ::rmdir(path.c_str());
+  }
 }
 
 }  // namespace berth::runtime

@@ -18,4 +18,7 @@ absl::Status ExportContainer(ImageSource& images, const std::string& ns,
                              const ContainerRecord& record, const std::string& mount_parent,
                              int out_fd);
 
+// Unmounts and removes the views an export cut short by a crash left under `mount_parent`.
+void CleanExportMounts(const std::string& mount_parent);
+
 }  // namespace berth::runtime
