@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/subprocess.h"
 
@@ -87,6 +88,8 @@ TEST_F(CommitExportTest, CommittedImageHasTheChangesAndTheNewCmd) {
   EXPECT_THAT(commit.out, MatchesRegex("sha256:[0-9a-f]{64}\n"));
   RunResult id = Ctl({"image", "inspect", "-f", "{{.Id}}", "committed:v1"});
   EXPECT_EQ(id.out, commit.out);
+  RunResult author = Ctl({"image", "inspect", "-f", "{{.Author}}", "committed:v1"});
+  EXPECT_EQ(author.out, "Ann <ann@example.com>\n");
 
   RunResult cmd = Ctl({"run", "--rm", "committed:v1"});
   EXPECT_EQ(cmd.exit_code, 0) << cmd.err;
@@ -113,6 +116,7 @@ TEST_F(CommitExportTest, CommitWithoutRepositoryIsAnUntaggedImage) {
 }
 
 TEST_F(CommitExportTest, RunningContainerIsPausedForTheCommitAndRunsOn) {
+  const std::string since = std::to_string(absl::ToUnixSeconds(absl::Now()) - 1);
   RunResult run = Ctl({"run", "-d", "--name", "live", "busybox", "sh", "-c",
                        "echo up > /up; while true; do sleep 0.1; done"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -126,6 +130,10 @@ TEST_F(CommitExportTest, RunningContainerIsPausedForTheCommitAndRunsOn) {
   EXPECT_EQ(Ctl({"run", "--rm", "live:snap", "cat", "/up"}).out, "up\n");
   RunResult status = Ctl({"inspect", "-f", "{{.State.Status}}", "live"});
   EXPECT_EQ(status.out, "running\n");
+  const std::string until = std::to_string(absl::ToUnixSeconds(absl::Now()) + 1);
+  RunResult events = Ctl({"events", "--since", since, "--until", until, "--filter",
+                          "container=live", "--format", "{{.Action}}"});
+  EXPECT_THAT(events.out, HasSubstr("pause\nunpause\n")) << events.err;
   RunResult unpaused = Ctl({"commit", "--pause=false", "live", "live:nopause"});
   EXPECT_EQ(unpaused.exit_code, 0) << unpaused.err;
 }
