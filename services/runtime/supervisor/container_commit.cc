@@ -17,13 +17,14 @@ absl::string_view EnvKey(absl::string_view entry) { return entry.substr(0, entry
 ImageRuntimeConfig EffectiveConfig(const v1::ContainerSpec& spec, const ImageRuntimeConfig& image) {
   ImageRuntimeConfig config;
   config.user = spec.user();
+  // Docker's merge: the container's env, then the image's entries it does not override.
+  config.env.assign(spec.env().begin(), spec.env().end());
   for (const std::string& entry : image.env) {
     const bool overridden =
         std::any_of(spec.env().begin(), spec.env().end(),
                     [&](const std::string& e) { return EnvKey(e) == EnvKey(entry); });
     if (!overridden) config.env.push_back(entry);
   }
-  config.env.insert(config.env.end(), spec.env().begin(), spec.env().end());
   config.entrypoint.assign(spec.entrypoint().args().begin(), spec.entrypoint().args().end());
   config.cmd.assign(spec.cmd().args().begin(), spec.cmd().args().end());
   config.working_dir = spec.working_dir();

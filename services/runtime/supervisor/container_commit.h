@@ -23,8 +23,8 @@ struct ContainerCommitOptions {
 };
 
 // The config Docker keeps for a container (and commits): the stored spec, which has the
-// image's defaults merged in already, with the image's env under the container's and the
-// image's volumes.
+// image's defaults merged in already, plus the image's env entries the container does not
+// override (after its own, as Docker merges them) and the image's volumes.
 ImageRuntimeConfig EffectiveConfig(const v1::ContainerSpec& spec, const ImageRuntimeConfig& image);
 
 // The new image's ID. NotFound "No such container: <ref>"; a container paused here is

@@ -11,7 +11,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Pair;
 
-TEST(EffectiveConfigTest, ContainerEnvGoesOverTheImagesAndTheSpecKeepsTheRest) {
+TEST(EffectiveConfigTest, ContainerEnvComesFirstThenTheImagesItDoesNotOverride) {
   ImageRuntimeConfig image;
   image.env = {"PATH=/bin", "A=image", "B=image"};
   image.volumes = {"/data"};
@@ -26,7 +26,7 @@ TEST(EffectiveConfigTest, ContainerEnvGoesOverTheImagesAndTheSpecKeepsTheRest) {
   spec.set_stop_signal("SIGINT");
 
   ImageRuntimeConfig config = EffectiveConfig(spec, image);
-  EXPECT_THAT(config.env, ElementsAre("PATH=/bin", "B=image", "A=run", "C=run"));
+  EXPECT_THAT(config.env, ElementsAre("A=run", "C=run", "PATH=/bin", "B=image"));
   EXPECT_THAT(config.cmd, ElementsAre("sh"));
   EXPECT_THAT(config.entrypoint, IsEmpty());
   EXPECT_EQ(config.user, "1000");
