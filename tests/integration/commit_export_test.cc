@@ -35,7 +35,7 @@ class CommitExportTest : public ::testing::Test {
     RunResult load = Ctl({"load", "-i", dir_ / "busybox.tar"});
     ASSERT_EQ(load.exit_code, 0) << load.err;
     // The container every test starts from: one new, one deleted, one changed file.
-    RunResult run = Ctl({"run", "--name", "src", "busybox", "sh", "-c",
+    RunResult run = Ctl({"run", "--name", "src", "-e", "FOO=bar", "busybox", "sh", "-c",
                          "echo hello > /hello && rm /etc/group && echo changed >> /etc/passwd"});
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
@@ -90,6 +90,8 @@ TEST_F(CommitExportTest, CommittedImageHasTheChangesAndTheNewCmd) {
   EXPECT_EQ(id.out, commit.out);
   RunResult author = Ctl({"image", "inspect", "-f", "{{.Author}}", "committed:v1"});
   EXPECT_EQ(author.out, "Ann <ann@example.com>\n");
+  RunResult env = Ctl({"image", "inspect", "-f", "{{json .Config.Env}}", "committed:v1"});
+  EXPECT_THAT(env.out, HasSubstr("\"FOO=bar\""));  // the container's env, not only the image's
 
   RunResult cmd = Ctl({"run", "--rm", "committed:v1"});
   EXPECT_EQ(cmd.exit_code, 0) << cmd.err;
