@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
@@ -195,6 +196,50 @@ TEST_F(CommitExportTest, BadInputIsRefusedAndMakesNothing) {
     EXPECT_NE(tty.exit_code, 0);
     EXPECT_THAT(tty.out, HasSubstr("cowardly refusing to save to a terminal"));
   }
+}
+
+// One berthd per service: the runtime reaches Images.Commit and the snapshot's mounts
+// only over gRPC.
+TEST(CommitExportSplitTest, CommitAndExportWorkWithImagesAndRuntimeApart) {
+  TestDir dir;
+  const std::vector<std::string> names = {"images", "runtime", "network", "volumes"};
+  std::vector<std::string> addresses;
+  for (const std::string& name : names) {
+    addresses.push_back("--service-address");
+    addresses.push_back(name + "=unix://" + (dir / name) + "/" + name + ".sock");
+  }
+  std::map<std::string, std::unique_ptr<BerthdProcess>> daemons;
+  for (const std::string& name : names) {
+    BerthdOptions options;
+    options.name = name;
+    options.services = {name};
+    options.args = addresses;
+    auto started = BerthdProcess::Start(dir, options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    daemons[name] = *std::move(started);
+  }
+  auto ctl = [&](const std::string& host, std::vector<std::string> args) {
+    args.insert(args.begin(), {BerthctlPath(), "-H", daemons[host]->address()});
+    return RunCommand(args);
+  };
+  RunResult made = MakeBusyboxImage(dir / "busybox.tar",
+                                    {"--format", "docker-archive", "--name", "busybox:latest"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  ASSERT_EQ(ctl("images", {"load", "-i", dir / "busybox.tar"}).exit_code, 0);
+  RunResult run =
+      ctl("runtime", {"run", "--name", "src", "busybox", "sh", "-c", "echo split > /split"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  RunResult commit =
+      ctl("runtime", {"commit", "-c", "CMD [\"cat\", \"/split\"]", "src", "split:v1"});
+  EXPECT_EQ(commit.exit_code, 0) << commit.err;
+  RunResult again = ctl("runtime", {"run", "--rm", "split:v1"});
+  EXPECT_EQ(again.out, "split\n") << again.err;
+  RunResult exported = ctl("runtime", {"export", "-o", dir / "src.tar", "src"});
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  RunResult listed = RunCommand({"/usr/bin/tar", "-tf", dir / "src.tar"});
+  EXPECT_THAT(listed.out, HasSubstr("split"));
+  ctl("runtime", {"rm", "-f", "src"});
+  daemons.erase("runtime");  // before the services it calls
 }
 
 }  // namespace
