@@ -1,7 +1,8 @@
 // berthctl commit and export against a private berthd: a container's changes (a new
 // file, a deleted image file, a changed one) committed with a new CMD and run again,
 // untagged commits, a running container paused and resumed around its commit, the
-// container's tree exported to a file and a pipe, and bad input refused with nothing made.
+// container's tree exported to a file and a pipe, bad input refused with nothing made;
+// and both again with one berthd per service.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
