@@ -38,7 +38,7 @@ grpc::Status ContainerRootfsService::Commit(grpc::ServerContext* context,
     options.author = request->author();
     options.comment = request->comment();
     options.changes.assign(request->changes().begin(), request->changes().end());
-    options.pause = request->pause();
+    options.pause = !request->has_pause() || request->pause();
     BERTH_ASSIGN_OR_RETURN(std::string id,
                            CommitContainer(*supervisor_, *store_, *committer_, ns, options));
     response->set_image_id(id);
