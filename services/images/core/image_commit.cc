@@ -6,11 +6,13 @@
 #include <cerrno>
 #include <functional>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/random_hex.h"
 #include "common/status_macros.h"
@@ -52,7 +54,9 @@ absl::StatusOr<UniqueFd> OpenDir(const std::string& path) {
 // native keeps a full tree, compared with a view of the parent snapshot.
 absl::StatusOr<LayerApplyResult> WriteSnapshotDiff(ImageRoot& root, const std::string& ns,
                                                    const std::string& key,
-                                                   const std::string& parent_snapshot, int out_fd) {
+                                                   const std::string& parent_snapshot,
+                                                   const std::set<std::string>& mount_points,
+                                                   int out_fd) {
   NamespacedSnapshotter snapshots = root.SnapshotsOf(ns);
   BERTH_ASSIGN_OR_RETURN(SnapshotInfo info, snapshots.Stat(key));
   if (info.kind != SnapshotKind::kActive) {
@@ -66,7 +70,7 @@ absl::StatusOr<LayerApplyResult> WriteSnapshotDiff(ImageRoot& root, const std::s
   BERTH_ASSIGN_OR_RETURN(std::string changed_dir, WritableDir(mounts));
   BERTH_ASSIGN_OR_RETURN(UniqueFd changed, OpenDir(changed_dir));
   if (root.snapshotter().name() == "overlayfs") {
-    return WriteOverlayDiff(changed.get(), out_fd, /*gzip=*/true);
+    return WriteOverlayDiff(changed.get(), out_fd, /*gzip=*/true, mount_points);
   }
   const std::string view_key = absl::StrCat("commit-view-", RandomHex(8));
   // A GC root until removed, as every snapshot a caller holds.
@@ -79,7 +83,7 @@ absl::StatusOr<LayerApplyResult> WriteSnapshotDiff(ImageRoot& root, const std::s
     return absl::InternalError("the parent's view is not one bind mount");
   }
   BERTH_ASSIGN_OR_RETURN(UniqueFd lower, OpenDir(view.front().source));
-  return WriteDirectoryDiff(lower.get(), changed.get(), out_fd, /*gzip=*/true);
+  return WriteDirectoryDiff(lower.get(), changed.get(), out_fd, /*gzip=*/true, mount_points);
 }
 
 struct StoredLayer {
@@ -175,12 +179,16 @@ absl::StatusOr<Digest> CommitSnapshot(ImageRoot& root, const std::string& ns,
     return absl::FailedPreconditionError(absl::StrCat("image ", options.parent, " has no layers"));
   }
   const BlobTypes types = TypesLike(parent.manifest);
+  std::set<std::string> mount_points;  // as the layer names them, without the leading "/"
+  for (const std::string& path : options.mount_points) {
+    mount_points.insert(std::string(absl::StripPrefix(path, "/")));
+  }
   BERTH_ASSIGN_OR_RETURN(std::string lease, CreateTransferLease(root, ns, "commit"));
   absl::Cleanup end_lease = [&] { (void)root.metadata().DeleteLease(ns, lease); };
 
   BERTH_ASSIGN_OR_RETURN(StoredLayer layer, StoreLayer(root, ns, lease, types.layer, [&](int fd) {
                            return WriteSnapshotDiff(root, ns, options.snapshot_key,
-                                                    parent.top_chain_id().str(), fd);
+                                                    parent.top_chain_id().str(), mount_points, fd);
                          }));
 
   ArchiveImage image;

@@ -23,6 +23,9 @@ struct CommitOptions {
   std::string author{};
   std::string comment{};
   std::string container_id{};  // recorded as the config's "container", as Docker does
+  // What the runtime mounts over ("/etc/hosts", "/proc"): left out of the layer while still
+  // the new empty file or directory it made (Docker keeps those in the init layer).
+  std::vector<std::string> mount_points{};
 };
 
 // The new image's config: the parent's platform, layers and history, plus `diff_id` and

@@ -81,6 +81,10 @@ class ImageCommitTest : public ::testing::TestWithParam<std::string> {
     TempDir rootfs("commit-rootfs");
     SnapshotMount mounted(*mounts, rootfs.path());
     WriteFile(rootfs / "hello", "hi\n");
+    // What a runtime makes to mount over: left out while empty.
+    WriteFile(rootfs / "etc/hosts", "");
+    ASSERT_EQ(::mkdir((rootfs / "proc").c_str(), 0555), 0);
+    WriteFile(rootfs / "etc/hostname", "kept: not empty");
     WriteFile(rootfs / "etc/edit", "new");
     ASSERT_EQ(::unlink((rootfs / "etc/gone").c_str()), 0);
   }
@@ -92,6 +96,7 @@ class ImageCommitTest : public ::testing::TestWithParam<std::string> {
     options.config.cmd = {"sh", "-c", "true"};
     options.author = "Ann <ann@example.com>";
     options.comment = "added hello";
+    options.mount_points = {"/etc/hosts", "/proc", "/etc/hostname"};
     return options;
   }
 
@@ -143,6 +148,9 @@ TEST_P(ImageCommitTest, ChangesBecomeATaggedImageWithOneNewLayer) {
   ASSERT_THAT(layer, Contains(Key("etc/gone")));
   EXPECT_THAT(layer.at("etc/gone"), HasSubstr("rdev=0:0"));  // the whiteout
   EXPECT_THAT(layer, Not(Contains(Key("etc/keep"))));
+  EXPECT_THAT(layer, Not(Contains(Key("etc/hosts"))));
+  EXPECT_THAT(layer, Not(Contains(Key("proc"))));
+  EXPECT_THAT(layer, Contains(Key("etc/hostname")));
 
   // The image's top snapshot is the merged tree.
   auto view = root_->SnapshotsOf(kNs).View("v1", image->top_chain_id().str(), {});

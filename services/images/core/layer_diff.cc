@@ -12,6 +12,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,7 +86,8 @@ absl::StatusOr<std::string> ReadLink(int dir_fd, const std::string& name) {
 
 class DiffWriter {
  public:
-  explicit DiffWriter(TarWriter& tar) : tar_(tar) {}
+  DiffWriter(TarWriter& tar, const std::set<std::string>& mount_points)
+      : tar_(tar), mount_points_(mount_points) {}
 
   absl::Status WalkOverlay(int dir_fd, const std::string& dir_path);
   absl::Status WalkCompare(int lower_fd, int upper_fd, const std::string& dir_path);
@@ -97,6 +99,9 @@ class DiffWriter {
   absl::Status EmitMarker(const std::string& path, const struct stat& like);
   absl::StatusOr<bool> Differs(int lower_fd, int upper_fd, const std::string& name,
                                const struct stat& lst, const struct stat& ust);
+  // One of mount_points_, still the empty file or directory made to mount over.
+  absl::StatusOr<bool> IsEmptyMountPoint(int dir_fd, const std::string& name,
+                                         const std::string& path, const struct stat& st);
 
   // Unchanged ancestors of the directory being walked, emitted (outermost first) only
   // when something below them is, so the layer carries their mtime: applying a child
@@ -110,6 +115,7 @@ class DiffWriter {
   absl::Status FlushPending();
 
   TarWriter& tar_;
+  const std::set<std::string>& mount_points_;
   std::vector<PendingDir> pending_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;  // first path of each multi-link file
 };
@@ -185,6 +191,17 @@ absl::Status DiffWriter::EmitNode(int dir_fd, const std::string& name, const std
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> DiffWriter::IsEmptyMountPoint(int dir_fd, const std::string& name,
+                                                   const std::string& path, const struct stat& st) {
+  if (mount_points_.count(path) == 0) return false;
+  if (S_ISREG(st.st_mode)) return st.st_size == 0;
+  if (!S_ISDIR(st.st_mode)) return false;
+  UniqueFd child = OpenDir(dir_fd, name);
+  if (!child) return Errno(errno, path, "opening directory");
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(child.get()));
+  return names.empty();
+}
+
 absl::Status DiffWriter::WalkOverlay(int dir_fd, const std::string& dir_path) {
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir_fd));
   for (const std::string& name : names) {
@@ -197,6 +214,8 @@ absl::Status DiffWriter::WalkOverlay(int dir_fd, const std::string& dir_path) {
       BERTH_RETURN_IF_ERROR(EmitMarker(Join(dir_path, ".wh." + name), st));
       continue;
     }
+    BERTH_ASSIGN_OR_RETURN(bool mount_point, IsEmptyMountPoint(dir_fd, name, path, st));
+    if (mount_point) continue;
     BERTH_RETURN_IF_ERROR(EmitNode(dir_fd, name, path, st));
     if (!S_ISDIR(st.st_mode)) continue;
     BERTH_ASSIGN_OR_RETURN(Xattrs xattrs, ReadXattrsNoFollow(dir_fd, name));
@@ -260,6 +279,9 @@ absl::Status DiffWriter::WalkCompare(int lower_fd, int upper_fd, const std::stri
     bool changed = !in_lower;
     if (in_lower) {
       BERTH_ASSIGN_OR_RETURN(changed, Differs(lower_fd, upper_fd, name, lst, ust));
+    } else {
+      BERTH_ASSIGN_OR_RETURN(bool mount_point, IsEmptyMountPoint(upper_fd, name, path, ust));
+      if (mount_point) continue;
     }
     if (changed) BERTH_RETURN_IF_ERROR(EmitNode(upper_fd, name, path, ust));
     if (!S_ISDIR(ust.st_mode)) continue;
@@ -286,24 +308,26 @@ absl::StatusOr<UniqueFd> ReadableDir(int dir_fd) {
 
 }  // namespace
 
-absl::StatusOr<LayerApplyResult> WriteOverlayDiff(int upper_dirfd, int out_fd, bool gzip) {
+absl::StatusOr<LayerApplyResult> WriteOverlayDiff(int upper_dirfd, int out_fd, bool gzip,
+                                                  const std::set<std::string>& mount_points) {
   BERTH_ASSIGN_OR_RETURN(UniqueFd upper, ReadableDir(upper_dirfd));
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<TarWriter> tar, TarWriter::Open(out_fd, gzip));
-  DiffWriter writer(*tar);
+  DiffWriter writer(*tar, mount_points);
   BERTH_RETURN_IF_ERROR(writer.WalkOverlay(upper.get(), ""));
   BERTH_ASSIGN_OR_RETURN(TarDigest digest, tar->Finish());
   return LayerApplyResult{digest.digest, digest.size};
 }
 
 absl::StatusOr<LayerApplyResult> WriteDirectoryDiff(int lower_dirfd, int upper_dirfd, int out_fd,
-                                                    bool gzip) {
+                                                    bool gzip,
+                                                    const std::set<std::string>& mount_points) {
   UniqueFd lower;
   if (lower_dirfd >= 0) {
     BERTH_ASSIGN_OR_RETURN(lower, ReadableDir(lower_dirfd));
   }
   BERTH_ASSIGN_OR_RETURN(UniqueFd upper, ReadableDir(upper_dirfd));
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<TarWriter> tar, TarWriter::Open(out_fd, gzip));
-  DiffWriter writer(*tar);
+  DiffWriter writer(*tar, mount_points);
   BERTH_RETURN_IF_ERROR(writer.WalkCompare(lower.get(), upper.get(), ""));
   BERTH_ASSIGN_OR_RETURN(TarDigest digest, tar->Finish());
   return LayerApplyResult{digest.digest, digest.size};

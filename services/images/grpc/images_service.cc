@@ -171,6 +171,7 @@ grpc::Status ImagesService::Commit(grpc::ServerContext* context,
     options.author = request->author();
     options.comment = request->comment();
     options.container_id = request->container_id();
+    options.mount_points.assign(request->mount_points().begin(), request->mount_points().end());
     BERTH_ASSIGN_OR_RETURN(Digest id, CommitSnapshot(*root_, ns, options));
     response->set_image_id(id.str());
     return absl::OkStatus();
