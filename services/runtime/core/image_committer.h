@@ -21,6 +21,7 @@ struct SnapshotCommit {
   std::string reference;             // tagged when set, dangling otherwise
   std::string author;
   std::string comment;
+  std::vector<std::string> mount_points;  // the runtime's own, left out while empty
 };
 
 class ImageCommitter {

@@ -153,6 +153,7 @@ absl::StatusOr<std::string> ImagesProxy::CommitSnapshot(const std::string& ns,
   request.set_author(commit.author);
   request.set_comment(commit.comment);
   request.set_container_id(commit.container_id);
+  request.mutable_mount_points()->Add(commit.mount_points.begin(), commit.mount_points.end());
   images::v1::CommitImageResponse response;
   BERTH_RETURN_IF_ERROR(rpc::FromGrpcStatus(images_->Commit(&context, request, &response)));
   return response.image_id();

@@ -12,6 +12,12 @@ namespace {
 
 absl::string_view EnvKey(absl::string_view entry) { return entry.substr(0, entry.find('=')); }
 
+// What the runtime's spec mounts over the rootfs, made empty in the container's snapshot
+// when the image lacks them; Docker keeps these in the container's init layer, which a
+// commit leaves out.
+const std::vector<std::string> kRuntimeMountPoints = {
+    "/proc", "/sys", "/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf"};
+
 }  // namespace
 
 ImageRuntimeConfig EffectiveConfig(const v1::ContainerSpec& spec, const ImageRuntimeConfig& image) {
@@ -63,6 +69,7 @@ absl::StatusOr<std::string> CommitContainer(ContainerSupervisor& supervisor, Con
   commit.reference = options.reference;
   commit.author = options.author;
   commit.comment = options.comment;
+  commit.mount_points = kRuntimeMountPoints;
 
   // As Docker: only a running container is paused, and only for the commit.
   bool paused = false;
