@@ -37,6 +37,18 @@ void PrintTopHelp(const CLI::App& app) {
       "\nRun 'berthctl COMMAND --help' for more information on a command.\n");
 }
 
+// `-h, --help` on every command at every depth — only `--help` where -h means
+// something else (Docker's -h is --hostname for create and run).
+void SetHelpFlags(CLI::App& parent) {
+  for (CLI::App* sub : parent.get_subcommands([](const CLI::App*) { return true; })) {
+    if (sub->get_help_ptr() == nullptr) {
+      const bool h_taken = sub->get_option_no_throw("-h") != nullptr;
+      sub->set_help_flag(h_taken ? "--help" : "-h,--help", "Print usage");
+    }
+    SetHelpFlags(*sub);
+  }
+}
+
 int UsageError(const std::string& message, const std::string& where) {
   std::fprintf(stderr, "%s\nSee '%s --help'.\n", message.c_str(), where.c_str());
   return berth::ctl::kExitUsage;
@@ -74,14 +86,13 @@ int main(int argc, char** argv) {
   berth::ctl::AddImageCommands(app, run);
   berth::ctl::AddNetworkCommands(app, run);
   berth::ctl::AddVolumeCommands(app, run);
-  for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-    sub->set_help_flag("-h,--help", "Print usage");
-  }
-  berth::ctl::AddContainerCommands(app, run);  // sets its own help flags (-h is --hostname)
+  berth::ctl::AddContainerCommands(app, run);
+  SetHelpFlags(app);
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
+  } catch (const CLI::CallForHelp& e) {
+    if (!app.get_subcommands().empty()) return app.exit(e);  // the command's own usage
     PrintTopHelp(app);
     return 0;
   } catch (const CLI::ParseError& e) {

@@ -7,15 +7,6 @@
 namespace berth::ctl {
 namespace {
 
-// Docker's -h means --hostname for create and run, so only they keep --help alone.
-void SetHelpFlags(CLI::App& parent) {
-  for (CLI::App* sub : parent.get_subcommands([](const CLI::App*) { return true; })) {
-    if (sub->get_help_ptr() != nullptr) continue;
-    const bool h_taken = sub->get_option_no_throw("-h") != nullptr;
-    sub->set_help_flag(h_taken ? "--help" : "-h,--help", "Print usage");
-  }
-}
-
 // Everything that exists both as `berthctl X` and `berthctl container X`.
 void AddShared(CLI::App& parent, CommandRunner& run) {
   AddCreateCommand(parent, run);
@@ -40,7 +31,6 @@ void AddContainerCommands(CLI::App& app, CommandRunner& run) {
   AddShared(app, run);
   AddPsCommand(app, "ps", run);
   AddContainerInspectCommand(app, /*any_object=*/true, run);
-  SetHelpFlags(app);
 
   auto* container = app.add_subcommand("container", "Manage containers");
   container->require_subcommand(1);
@@ -50,7 +40,6 @@ void AddContainerCommands(CLI::App& app, CommandRunner& run) {
   AddPsCommand(*container, "list", run);
   AddContainerInspectCommand(*container, /*any_object=*/false, run);
   AddContainerPruneCommand(*container, run);
-  SetHelpFlags(*container);
 }
 
 }  // namespace berth::ctl

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_join.h"
 #include "common/status_matchers.h"
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/subprocess.h"
@@ -20,6 +21,25 @@ TEST(BerthctlTest, HelpFollowsDockersLayout) {
   EXPECT_THAT(r.out, HasSubstr("  version     Show the berth version information"));
   EXPECT_THAT(r.out, HasSubstr("Global Options:\n"));
   EXPECT_THAT(r.out, HasSubstr("Run 'berthctl COMMAND --help'"));
+}
+
+TEST(BerthctlTest, EachCommandPrintsItsOwnUsage) {
+  const std::vector<std::vector<std::string>> commands = {{"run", "--help"},
+                                                          {"network", "create", "--help"},
+                                                          {"container", "ls", "-h"},
+                                                          {"volume", "rm", "--help"},
+                                                          {"image", "ls", "--help"}};
+  for (const std::vector<std::string>& words : commands) {
+    const std::string name =
+        "berthctl " + absl::StrJoin(words.begin(), words.end() - 1, " ");  // without the flag
+    std::vector<std::string> argv = {BerthctlPath()};
+    argv.insert(argv.end(), words.begin(), words.end());
+    RunResult r = RunCommand(argv);
+    EXPECT_EQ(r.exit_code, 0) << name;
+    EXPECT_THAT(r.out, HasSubstr("Usage: " + name + " [OPTIONS]")) << r.out;
+  }
+  // `run -h` is --hostname, as Docker's: it wants a value.
+  EXPECT_EQ(RunCommand({BerthctlPath(), "run", "-h"}).exit_code, 125);
 }
 
 TEST(BerthctlTest, UsageErrorsExit125) {
