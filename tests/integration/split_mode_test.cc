@@ -118,5 +118,20 @@ TEST_F(SplitModeTest, AStoppedPeerIsReportedUnreachable) {
   EXPECT_THAT(ctl.out, HasSubstr("network  UNREACHABLE"));
 }
 
+TEST_F(SplitModeTest, AContainerStartSaysTheNetworkServiceIsUnreachable) {
+  RunResult made = MakeBusyboxImage(dir_ / "busybox.tar",
+                                    {"--format", "docker-archive", "--name", "busybox:latest"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const BerthdProcess& runtime = *daemons_["runtime"];
+  ASSERT_EQ(daemons_["images"]->Ctl({"load", "-i", dir_ / "busybox.tar"}).exit_code, 0);
+  EXPECT_EQ(daemons_["network"]->Stop(), 0);
+  // Within a few seconds, not the whole call timeout; the container goes with --rm.
+  RunResult run = runtime.Ctl({"run", "--rm", "busybox", "true"}, std::chrono::seconds(40));
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_THAT(run.err, HasSubstr("the network service at unix://"));
+  EXPECT_THAT(run.err, HasSubstr("is not reachable"));
+  EXPECT_EQ(runtime.Ctl({"ps", "-aq"}).out, "");
+}
+
 }  // namespace
 }  // namespace berth::testing

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
 #include "common/rpc/channel.h"
 #include "common/rpc/status.h"
 #include "common/status_macros.h"
@@ -11,17 +12,28 @@ namespace berth::runtime {
 namespace {
 
 constexpr auto kCallTimeout = std::chrono::seconds(60);
+// How long a start waits for a network service that is not up (yet): split deployments
+// start their services in any order.
+constexpr auto kConnectWait = std::chrono::seconds(10);
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<NetworkProxy>> NetworkProxy::Dial(const std::string& address) {
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, rpc::Dial(address));
-  return std::unique_ptr<NetworkProxy>(new NetworkProxy(network::v1::Endpoints::NewStub(channel),
-                                                        network::v1::Networks::NewStub(channel)));
+  return std::unique_ptr<NetworkProxy>(new NetworkProxy(address, std::move(channel)));
+}
+
+absl::Status NetworkProxy::Reachable() {
+  if (channel_->WaitForConnected(std::chrono::system_clock::now() + kConnectWait)) {
+    return absl::OkStatus();
+  }
+  return absl::UnavailableError(
+      absl::StrCat("the network service at ", address_, " is not reachable"));
 }
 
 absl::StatusOr<network::v1::Endpoint> NetworkProxy::Attach(
     const std::string& ns, const network::v1::AttachEndpointRequest& request) {
+  BERTH_RETURN_IF_ERROR(Reachable());
   grpc::ClientContext context;
   PrepareProxyCall(context, ns, kCallTimeout);
   network::v1::AttachEndpointResponse response;
@@ -31,6 +43,7 @@ absl::StatusOr<network::v1::Endpoint> NetworkProxy::Attach(
 
 absl::Status NetworkProxy::Detach(const std::string& ns, const std::string& container_id,
                                   const std::string& network) {
+  BERTH_RETURN_IF_ERROR(Reachable());
   grpc::ClientContext context;
   PrepareProxyCall(context, ns, kCallTimeout);
   network::v1::DetachEndpointRequest request;

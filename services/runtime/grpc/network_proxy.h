@@ -2,6 +2,8 @@
 // configured address.
 #pragma once
 
+#include <grpcpp/channel.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,9 +27,17 @@ class NetworkProxy final : public NetworkSource {
   absl::Status Reconcile(const std::string& ns, const std::vector<std::string>& live) override;
 
  private:
-  NetworkProxy(std::unique_ptr<network::v1::Endpoints::Stub> stub,
-               std::unique_ptr<network::v1::Networks::Stub> networks)
-      : stub_(std::move(stub)), networks_(std::move(networks)) {}
+  NetworkProxy(std::string address, std::shared_ptr<grpc::Channel> channel)
+      : address_(std::move(address)),
+        channel_(channel),
+        stub_(network::v1::Endpoints::NewStub(channel)),
+        networks_(network::v1::Networks::NewStub(channel)) {}
+  // Unavailable, naming the address, when the service cannot be reached within a few
+  // seconds — rather than a container's start waiting the whole call timeout for it.
+  absl::Status Reachable();
+
+  std::string address_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<network::v1::Endpoints::Stub> stub_;
   std::unique_ptr<network::v1::Networks::Stub> networks_;
 };
