@@ -117,7 +117,11 @@ python3 "$repo/tests/images/make_busybox_image.py" --format docker-archive \
 echo "berth:      $build ($berth_version)"
 echo "containerd: $(containerd --version)"
 echo "runc:       $(runc --version | head -1)"
-echo "rounds:     $runs, $starts detached containers per engine and round; order alternates"
+if [[ $suite == network ]]; then
+  echo "rounds:     $runs; each runs both engines with and without a network; order alternates"
+else
+  echo "rounds:     $runs, $starts detached containers per engine and round; order alternates"
+fi
 echo "load:       $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
