@@ -1,15 +1,12 @@
 // berthctl save: images → an image archive on a file (-o) or stdout, as `docker save`.
-#include <fcntl.h>
-#include <stdlib.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "berth/images/v1/transfer.grpc.pb.h"
+#include "ctl/archive_output.h"
 #include "ctl/command.h"
 #include "ctl/daemon_call.h"
 #include "services/images/core/platform.h"
@@ -23,16 +20,6 @@ struct SaveFlags {
   std::vector<std::string> platforms;
   std::vector<std::string> images;
 };
-
-bool WriteAll(int fd, const std::string& data) {
-  for (size_t done = 0; done < data.size();) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 // Fills `request` from the flags; false (after saying why) on a bad value.
 bool BuildRequest(const SaveFlags& flags, images::v1::SaveImagesRequest& request) {
@@ -70,41 +57,11 @@ int Run(const GlobalOptions& options, const SaveFlags& flags) {
   if (!channel.ok()) {
     return ReportConnectError(options, channel.status());
   }
-  // As Docker: a temporary file beside the output, renamed once the archive is whole.
-  int fd = STDOUT_FILENO;
-  std::string temp;
-  if (!flags.output.empty()) {
-    temp = flags.output + ".berth-save-XXXXXX";
-    fd = ::mkstemp(temp.data());
-    if (fd < 0) {
-      std::fprintf(stderr, "failed to save image: %s: %s\n", flags.output.c_str(),
-                   std::strerror(errno));
-      return 1;
-    }
-  }
-  grpc::ClientContext context;
-  PrepareCall(context, 3600);
-  auto stream = images::v1::Transfer::NewStub(*channel)->Save(&context, request);
-  images::v1::SaveImagesResponse response;
-  bool write_failed = false;
-  while (!write_failed && stream->Read(&response)) write_failed = !WriteAll(fd, response.chunk());
-  const int write_errno = errno;
-  if (write_failed) context.TryCancel();
-  grpc::Status status = stream->Finish();
-  if (fd != STDOUT_FILENO) ::close(fd);
-  if (write_failed || !status.ok()) {
-    if (!temp.empty()) ::unlink(temp.c_str());
-    if (!write_failed) return ReportCallError(options, status);
-    std::fprintf(stderr, "failed to save image: %s\n", std::strerror(write_errno));
-    return 1;
-  }
-  if (!temp.empty() && ::rename(temp.c_str(), flags.output.c_str()) != 0) {
-    std::fprintf(stderr, "failed to save image: %s: %s\n", flags.output.c_str(),
-                 std::strerror(errno));
-    ::unlink(temp.c_str());
-    return 1;
-  }
-  return 0;
+  ArchiveOutput out(flags.output, "save image");
+  return ReceiveArchive<images::v1::SaveImagesResponse>(
+      options, out, [&](grpc::ClientContext& context) {
+        return images::v1::Transfer::NewStub(*channel)->Save(&context, request);
+      });
 }
 
 }  // namespace
