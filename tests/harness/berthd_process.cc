@@ -200,6 +200,21 @@ nlohmann::json BerthdProcess::Inspect(const std::string& ref) const {
                                                                         : nlohmann::json();
 }
 
+RunResult BerthdProcess::LoadBusybox(const TestDir& dir) const {
+  const std::string tar = dir.path() + "/busybox.tar";
+  RunResult made =
+      MakeBusyboxImage(tar, {"--format", "docker-archive", "--name", "busybox:latest"});
+  if (made.exit_code != 0) return made;
+  return Ctl({"load", "-i", tar});
+}
+
+void BerthdProcess::RemoveAllContainers() const {
+  RunResult ids = Ctl({"ps", "-aq"});
+  for (absl::string_view id : absl::StrSplit(ids.out, '\n', absl::SkipEmpty())) {
+    Ctl({"rm", "-f", std::string(id)});
+  }
+}
+
 int BerthdProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;
   int code = StopProcess(pid_, signal);

@@ -69,6 +69,10 @@ class BerthdProcess {
                 std::chrono::seconds timeout = std::chrono::seconds(60)) const;
   // `berthctl inspect <ref>`'s first object; null when it fails.
   nlohmann::json Inspect(const std::string& ref) const;
+  // busybox:latest (MakeBusyboxImage, as a docker-archive in `dir`) loaded; the load.
+  RunResult LoadBusybox(const TestDir& dir) const;
+  // `rm -f` of every container, with its shim: what a test's TearDown does first.
+  void RemoveAllContainers() const;
 
   // local_only skips asking the peers of a split deployment.
   absl::StatusOr<system::v1::InfoResponse> Info(bool local_only = false) const;

@@ -31,10 +31,7 @@ class CommitExportTest : public ::testing::Test {
     auto berthd = BerthdProcess::Start(dir_, {});
     ASSERT_TRUE(berthd.ok()) << berthd.status();
     berthd_ = std::move(*berthd);
-    RunResult made = MakeBusyboxImage(dir_ / "busybox.tar",
-                                      {"--format", "docker-archive", "--name", "busybox:latest"});
-    ASSERT_EQ(made.exit_code, 0) << made.err;
-    RunResult load = Ctl({"load", "-i", dir_ / "busybox.tar"});
+    RunResult load = berthd_->LoadBusybox(dir_);
     ASSERT_EQ(load.exit_code, 0) << load.err;
     // The container every test starts from: one new, one deleted, one changed file.
     RunResult run = Ctl({"run", "--name", "src", "-e", "FOO=bar", "busybox", "sh", "-c",
@@ -43,10 +40,7 @@ class CommitExportTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    RunResult ids = Ctl({"ps", "-aq"});
-    for (absl::string_view id : absl::StrSplit(ids.out, '\n', absl::SkipEmpty())) {
-      Ctl({"rm", "-f", std::string(id)});
-    }
+    berthd_->RemoveAllContainers();
     berthd_.reset();
   }
 

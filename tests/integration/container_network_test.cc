@@ -50,18 +50,13 @@ class ContainerNetworkTest : public ::testing::Test {
     prefix_ = absl::StrFormat("cn%x", ::getpid() & 0xfffff);
     octet_ = 16 + ::getpid() % 200;
     StartBerthd();
-    RunResult made = MakeBusyboxImage(dir_ / "busybox.tar",
-                                      {"--format", "docker-archive", "--name", "busybox:latest"});
-    ASSERT_EQ(made.exit_code, 0) << made.err;
-    ASSERT_EQ(Ctl({"load", "-i", dir_ / "busybox.tar"}).exit_code, 0);
+    RunResult load = berthd_->LoadBusybox(dir_);
+    ASSERT_EQ(load.exit_code, 0) << load.err;
   }
 
   void TearDown() override {
     if (berthd_ == nullptr) return;
-    RunResult ids = Ctl({"ps", "-aq"});
-    for (absl::string_view id : absl::StrSplit(ids.out, '\n', absl::SkipEmpty())) {
-      Ctl({"rm", "-f", std::string(id)});
-    }
+    berthd_->RemoveAllContainers();
     for (const std::string& network : networks_) Ctl({"network", "rm", network});
     berthd_.reset();
   }

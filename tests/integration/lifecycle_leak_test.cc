@@ -93,17 +93,12 @@ class LifecycleLeakTest : public ::testing::Test {
     auto berthd = BerthdProcess::Start(dir_, {});
     ASSERT_TRUE(berthd.ok()) << berthd.status();
     berthd_ = std::move(*berthd);
-    RunResult made = MakeBusyboxImage(dir_ / "busybox.tar",
-                                      {"--format", "docker-archive", "--name", "busybox:latest"});
-    ASSERT_EQ(made.exit_code, 0) << made.err;
-    ASSERT_EQ(Ctl({"load", "-i", dir_ / "busybox.tar"}).exit_code, 0);
+    RunResult load = berthd_->LoadBusybox(dir_);
+    ASSERT_EQ(load.exit_code, 0) << load.err;
   }
   void TearDown() override {
     // A cycle that failed half-way leaves its container: it goes, with its shim.
-    RunResult ids = Ctl({"ps", "-aq"});
-    for (absl::string_view id : absl::StrSplit(ids.out, '\n', absl::SkipEmpty())) {
-      Ctl({"rm", "-f", std::string(id)});
-    }
+    berthd_->RemoveAllContainers();
     berthd_.reset();
   }
 

@@ -24,18 +24,13 @@ class LogsTest : public ::testing::Test {
     auto berthd = BerthdProcess::Start(dir_, {});
     ASSERT_TRUE(berthd.ok()) << berthd.status();
     berthd_ = std::move(*berthd);
-    RunResult made = MakeBusyboxImage(dir_ / "busybox.tar",
-                                      {"--format", "docker-archive", "--name", "busybox:latest"});
-    ASSERT_EQ(made.exit_code, 0) << made.err;
-    ASSERT_EQ(berthd_->Ctl({"load", "-i", dir_ / "busybox.tar"}).exit_code, 0);
+    RunResult load = berthd_->LoadBusybox(dir_);
+    ASSERT_EQ(load.exit_code, 0) << load.err;
   }
 
   void TearDown() override {
     if (berthd_ == nullptr) return;
-    RunResult ids = berthd_->Ctl({"ps", "-aq"});
-    for (absl::string_view id : absl::StrSplit(ids.out, '\n', absl::SkipEmpty())) {
-      berthd_->Ctl({"rm", "-f", std::string(id)});
-    }
+    berthd_->RemoveAllContainers();
     berthd_.reset();
   }
 

@@ -30,10 +30,7 @@ class MetricsTest : public ::testing::Test {
     auto berthd = BerthdProcess::Start(dir_, {});
     ASSERT_TRUE(berthd.ok()) << berthd.status();
     berthd_ = std::move(*berthd);
-    RunResult made = MakeBusyboxImage(dir_ / "busybox.tar",
-                                      {"--format", "docker-archive", "--name", "busybox:latest"});
-    ASSERT_EQ(made.exit_code, 0) << made.err;
-    RunResult load = Ctl({"load", "-i", dir_ / "busybox.tar"});
+    RunResult load = berthd_->LoadBusybox(dir_);
     ASSERT_EQ(load.exit_code, 0) << load.err;
   }
 
@@ -42,10 +39,7 @@ class MetricsTest : public ::testing::Test {
     std::error_code ignored;
     std::filesystem::remove_all(dir_ / "prometheus", ignored);
     if (berthd_ == nullptr) return;
-    RunResult ids = Ctl({"ps", "-aq"});
-    for (absl::string_view id : absl::StrSplit(ids.out, '\n', absl::SkipEmpty())) {
-      Ctl({"rm", "-f", std::string(id)});
-    }
+    berthd_->RemoveAllContainers();
     berthd_->Stop();
   }
 

@@ -27,19 +27,13 @@ class RunTest : public ::testing::Test {
  protected:
   void SetUp() override {
     StartBerthd();
-    RunResult made = MakeBusyboxImage(dir_ / "busybox.tar",
-                                      {"--format", "docker-archive", "--name", "busybox:latest"});
-    ASSERT_EQ(made.exit_code, 0) << made.err;
-    RunResult load = Ctl({"load", "-i", dir_ / "busybox.tar"});
+    RunResult load = berthd_->LoadBusybox(dir_);
     ASSERT_EQ(load.exit_code, 0) << load.err;
   }
 
   void TearDown() override {
     // Whatever a test left running goes, with its shim, before berthd does.
-    RunResult ids = Ctl({"ps", "-aq"});
-    for (absl::string_view id : absl::StrSplit(ids.out, '\n', absl::SkipEmpty())) {
-      Ctl({"rm", "-f", std::string(id)});
-    }
+    berthd_->RemoveAllContainers();
     berthd_.reset();  // also removes the cgroup parent its containers shared
   }
 
