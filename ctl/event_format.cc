@@ -57,11 +57,13 @@ nlohmann::ordered_json EventJson(const runtime::v1::Event& event) {
   return json;
 }
 
-std::string EventLine(const runtime::v1::Event& event) {
+std::string EventLine(const runtime::v1::Event& event, absl::TimeZone zone) {
   const absl::Time time = absl::FromUnixNanos(UnixNanos(event));
-  std::string line =
-      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E9SZ", time, absl::UTCTimeZone()), " ",
-                   TypeName(event.type()), " ", event.action(), " ", event.actor().id());
+  // Docker's RFC3339NanoFixed in local time: "Z" for a zero offset, else "+01:00".
+  const bool utc = zone.At(time).offset == 0;
+  std::string line = absl::StrCat(
+      absl::FormatTime(utc ? "%Y-%m-%dT%H:%M:%E9SZ" : "%Y-%m-%dT%H:%M:%E9S%Ez", time, zone), " ",
+      TypeName(event.type()), " ", event.action(), " ", event.actor().id());
   const std::map<std::string, std::string> attributes(event.actor().attributes().begin(),
                                                       event.actor().attributes().end());
   if (!attributes.empty()) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "berth/runtime/v1/events.pb.h"
 #include "berth/types/v1/types.pb.h"
 #include "nlohmann/json.hpp"
@@ -17,8 +18,9 @@ namespace berth::ctl {
 nlohmann::ordered_json EventJson(const runtime::v1::Event& event);
 
 // "2026-12-06T23:41:35.534465614Z container start 3a1f… (image=busybox, name=web)":
-// the time in UTC with nanoseconds, attributes sorted by key.
-std::string EventLine(const runtime::v1::Event& event);
+// the time with nanoseconds in `zone` (local, as Docker; "+01:00" unless the offset is
+// zero), attributes sorted by key.
+std::string EventLine(const runtime::v1::Event& event, absl::TimeZone zone = absl::LocalTimeZone());
 
 // The event rendered by --format: "" the line, "json" or a template over EventJson.
 std::string RenderEvent(const runtime::v1::Event& event, const std::string& format);

@@ -21,8 +21,13 @@ runtime::v1::Event StartEvent() {
 }
 
 TEST(EventFormatTest, DefaultLineSortsAttributes) {
-  EXPECT_EQ(EventLine(StartEvent()),
+  EXPECT_EQ(EventLine(StartEvent(), absl::UTCTimeZone()),
             "2026-12-06T23:41:35.534465614Z container start 3a1f (image=busybox, name=web)");
+}
+
+TEST(EventFormatTest, DefaultLineIsInLocalTimeAsDockers) {
+  EXPECT_EQ(EventLine(StartEvent(), absl::FixedTimeZone(3600)),
+            "2026-12-07T00:41:35.534465614+01:00 container start 3a1f (image=busybox, name=web)");
 }
 
 TEST(EventFormatTest, JsonMessageHasDockersFields) {
