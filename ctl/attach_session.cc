@@ -12,11 +12,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "berth/runtime/v1/tasks.grpc.pb.h"
 #include "common/rpc/namespace.h"
 #include "ctl/daemon_call.h"
+#include "ctl/signal_proxy.h"
 
 namespace berth::ctl {
 namespace {
@@ -170,6 +173,20 @@ grpc::Status RunAttached(const std::shared_ptr<grpc::Channel>& channel, const At
     if (LocalTerminalSize(resize.mutable_resize())) stream->Write(resize);
   }
   if (!target.stdin && !target.tty) stream->WritesDone();
+  std::optional<SignalProxy> signals;
+  if (target.sig_proxy && !target.tty) {
+    signals.emplace([&stub, &target](int signo) {
+      grpc::ClientContext kill_context;
+      rpc::SetNamespace(kill_context, kCtlNamespace);
+      kill_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      runtime::v1::KillTaskRequest kill;
+      kill.set_id(target.id);
+      kill.set_exec_id(target.exec_id);
+      kill.set_signal(std::to_string(signo));
+      google::protobuf::Empty ignored;
+      stub->Kill(&kill_context, kill, &ignored);  // a process gone already is no error here
+    });
+  }
 
   std::mutex mu;
   std::condition_variable cv;

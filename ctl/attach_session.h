@@ -21,6 +21,9 @@ struct AttachTarget {
   bool tty = false;  // raw local terminal and resizes
   std::string detach_keys;
   bool logs = false;
+  // Docker's --sig-proxy: signals berthctl receives go to the process (Tasks.Kill) while
+  // attached; not with a terminal, whose keys reach it through the tty.
+  bool sig_proxy = false;
 };
 
 struct AttachOutcome {

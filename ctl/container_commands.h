@@ -4,6 +4,7 @@
 #include <string>
 
 #include "berth/runtime/v1/containers.pb.h"
+#include "ctl/attach_session.h"
 #include "ctl/command.h"
 
 namespace berth::ctl {
@@ -32,10 +33,10 @@ void AddPortCommand(CLI::App& parent, CommandRunner& run);
 int CreateContainer(const GlobalOptions& global, const std::string& command,
                     const runtime::v1::CreateContainerRequest& request, std::string* id);
 
-// Attaches to `id` (or its exec), calls `start` once attached and returns Docker's exit
-// code: the process's, 0 when detached, 125/126/127 when `start` failed.
-int AttachAndStart(const GlobalOptions& global, const std::string& command, const std::string& id,
-                   const std::string& exec_id, bool stdin, bool tty, const std::string& detach_keys,
-                   const std::function<grpc::Status()>& start);
+// Attaches to `target` (a container's init or an exec), calls `start` once attached and
+// returns Docker's exit code: the process's, 0 when detached, 125/126/127 when `start`
+// failed.
+int AttachAndStart(const GlobalOptions& global, const std::string& command,
+                   const AttachTarget& target, const std::function<grpc::Status()>& start);
 
 }  // namespace berth::ctl

@@ -16,7 +16,8 @@ namespace berth::ctl {
 struct ContainerFlags {
   std::vector<std::string> image_and_args;  // IMAGE [COMMAND] [ARG...]
   std::string name;
-  bool detach = false;  // run only
+  bool detach = false;    // run only
+  bool sig_proxy = true;  // run only: signals to the container when attached without -t
   bool interactive = false;
   bool tty = false;
   bool auto_remove = false;

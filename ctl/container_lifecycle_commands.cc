@@ -107,9 +107,13 @@ int RunStartAttached(const GlobalOptions& global, const TaskFlags& flags) {
       return stub.Start(&context, request, &response);
     });
   };
-  return AttachAndStart(global, "start", inspect.container().id(), "",
-                        flags.interactive && spec.open_stdin(), spec.tty(), flags.detach_keys,
-                        start);
+  AttachTarget target;
+  target.id = inspect.container().id();
+  target.stdin = flags.interactive && spec.open_stdin();
+  target.tty = spec.tty();
+  target.detach_keys = flags.detach_keys;
+  target.sig_proxy = true;  // docker start -a proxies signals
+  return AttachAndStart(global, "start", target, start);
 }
 
 }  // namespace

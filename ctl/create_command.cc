@@ -77,17 +77,10 @@ int ExecExitCode(const GlobalOptions& global, const std::string& exec_id) {
 
 // AttachAndStart, telling whether the attach ended detached (a detach key sequence).
 int AttachStartAndReport(const GlobalOptions& global, const std::string& command,
-                         const std::string& id, const std::string& exec_id, bool stdin, bool tty,
-                         const std::string& detach_keys, const std::function<grpc::Status()>& start,
+                         const AttachTarget& target, const std::function<grpc::Status()>& start,
                          bool* detached) {
   auto channel = Connect(global);
   if (!channel.ok()) return ReportConnectError(global, channel.status());
-  AttachTarget target;
-  target.id = id;
-  target.exec_id = exec_id;
-  target.stdin = stdin;
-  target.tty = tty;
-  target.detach_keys = detach_keys;
   grpc::Status start_status;
   std::function<grpc::Status()> recorded_start;
   if (start) {
@@ -105,7 +98,8 @@ int AttachStartAndReport(const GlobalOptions& global, const std::string& command
   if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
     return ReportCallError(global, status);
   }
-  return exec_id.empty() ? WaitExitCode(global, id) : ExecExitCode(global, exec_id);
+  return target.exec_id.empty() ? WaitExitCode(global, target.id)
+                                : ExecExitCode(global, target.exec_id);
 }
 
 int RunCreate(const GlobalOptions& global, const std::string& command, const ContainerFlags& flags,
@@ -131,8 +125,12 @@ int Run(const GlobalOptions& global, const ContainerFlags& flags) {
     return 0;
   }
   bool detached = false;
-  const int code = AttachStartAndReport(global, "run", id, "", flags.interactive, flags.tty, "",
-                                        start, &detached);
+  AttachTarget target;
+  target.id = id;
+  target.stdin = flags.interactive;
+  target.tty = flags.tty;
+  target.sig_proxy = flags.sig_proxy;
+  const int code = AttachStartAndReport(global, "run", target, start, &detached);
   // After a failed start berthd has removed it already: the wait ends at once.
   if (flags.auto_remove && !detached) WaitRemoved(global, id);
   return code;
@@ -165,11 +163,9 @@ int CreateContainer(const GlobalOptions& global, const std::string& command,
   return 0;
 }
 
-int AttachAndStart(const GlobalOptions& global, const std::string& command, const std::string& id,
-                   const std::string& exec_id, bool stdin, bool tty, const std::string& detach_keys,
-                   const std::function<grpc::Status()>& start) {
-  return AttachStartAndReport(global, command, id, exec_id, stdin, tty, detach_keys, start,
-                              nullptr);
+int AttachAndStart(const GlobalOptions& global, const std::string& command,
+                   const AttachTarget& target, const std::function<grpc::Status()>& start) {
+  return AttachStartAndReport(global, command, target, start, nullptr);
 }
 
 void AddCreateCommand(CLI::App& parent, CommandRunner& run) {
@@ -192,6 +188,7 @@ void AddRunCommand(CLI::App& parent, CommandRunner& run) {
   auto* cmd = parent.add_subcommand("run", "Create and run a new container from an image");
   AddContainerFlags(*cmd, *flags);
   cmd->add_flag("-d,--detach", flags->detach, "Run container in background and print container ID");
+  cmd->add_flag("--sig-proxy", flags->sig_proxy, "Proxy received signals to the process");
   cmd->callback([&run, flags, cmd] {
     flags->image_and_args = cmd->remaining();
     run = [flags](const GlobalOptions& global) { return Run(global, *flags); };

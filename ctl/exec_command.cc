@@ -55,8 +55,13 @@ int Run(const GlobalOptions& global, const ExecFlags& flags) {
     status = StartExec(global, created.exec_id());
     return status.ok() ? 0 : ReportCallError(global, status);
   }
-  return AttachAndStart(global, "exec", request.id(), created.exec_id(), flags.interactive,
-                        flags.tty, flags.detach_keys,
+  AttachTarget target;
+  target.id = request.id();
+  target.exec_id = created.exec_id();
+  target.stdin = flags.interactive;
+  target.tty = flags.tty;
+  target.detach_keys = flags.detach_keys;
+  return AttachAndStart(global, "exec", target,
                         [&] { return StartExec(global, created.exec_id()); });
 }
 

@@ -19,7 +19,7 @@ struct TopFlags {
 struct AttachFlags {
   std::string container;
   bool no_stdin = false;
-  bool sig_proxy = true;  // accepted; signals reach the container through the tty or not at all
+  bool sig_proxy = true;  // signals to the process, unless it has a terminal
   std::string detach_keys;
 };
 
@@ -80,9 +80,13 @@ int RunAttach(const GlobalOptions& global, const AttachFlags& flags) {
     std::fprintf(stderr, "You cannot attach to a stopped container, start it first\n");
     return 1;
   }
-  return AttachAndStart(global, "attach", container.id(), "",
-                        !flags.no_stdin && container.spec().open_stdin(), container.spec().tty(),
-                        flags.detach_keys, nullptr);
+  AttachTarget target;
+  target.id = container.id();
+  target.stdin = !flags.no_stdin && container.spec().open_stdin();
+  target.tty = container.spec().tty();
+  target.detach_keys = flags.detach_keys;
+  target.sig_proxy = flags.sig_proxy;
+  return AttachAndStart(global, "attach", target, nullptr);
 }
 
 }  // namespace
