@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "common/file_text.h"
 #include "tests/harness/berthd_process.h"
+#include "tests/harness/berthd_test.h"
 #include "tests/harness/subprocess.h"
 
 namespace berth::testing {
@@ -18,25 +19,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class LogsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto berthd = BerthdProcess::Start(dir_, {});
-    ASSERT_TRUE(berthd.ok()) << berthd.status();
-    berthd_ = std::move(*berthd);
-    RunResult load = berthd_->LoadBusybox(dir_);
-    ASSERT_EQ(load.exit_code, 0) << load.err;
-  }
-
-  void TearDown() override {
-    if (berthd_ == nullptr) return;
-    berthd_->RemoveAllContainers();
-    berthd_.reset();
-  }
-
-  TestDir dir_;
-  std::unique_ptr<BerthdProcess> berthd_;
-};
+using LogsTest = BerthdTest;
 
 TEST_F(LogsTest, CriFormatOnDiskAndReadBackPerStream) {
   RunResult run = berthd_->Ctl({"run", "-d", "--name", "pod", "--log-driver", "cri", "busybox",

@@ -10,6 +10,7 @@
 
 #include "common/file_text.h"
 #include "tests/harness/berthd_process.h"
+#include "tests/harness/berthd_test.h"
 #include "tests/harness/subprocess.h"
 
 namespace berth::testing {
@@ -21,21 +22,8 @@ using ::testing::HasSubstr;
 constexpr char kTrapTerm[] =
     "trap 'echo got TERM; exit 7' TERM; echo ready; while true; do sleep 0.1; done";
 
-class SigProxyTest : public ::testing::Test {
+class SigProxyTest : public BerthdTest {
  protected:
-  void SetUp() override {
-    auto berthd = BerthdProcess::Start(dir_, {});
-    ASSERT_TRUE(berthd.ok()) << berthd.status();
-    berthd_ = std::move(*berthd);
-    RunResult load = berthd_->LoadBusybox(dir_);
-    ASSERT_EQ(load.exit_code, 0) << load.err;
-  }
-  void TearDown() override {
-    if (berthd_ == nullptr) return;
-    berthd_->RemoveAllContainers();
-    berthd_.reset();
-  }
-
   // berthctl run (attached) in the background; its output goes to `log`.
   pid_t StartAttached(const std::vector<std::string>& run_args, const std::string& log) {
     std::vector<std::string> argv = {BerthctlPath(), "-H", berthd_->address(), "run"};
@@ -50,9 +38,6 @@ class SigProxyTest : public ::testing::Test {
     }
     return false;
   }
-
-  TestDir dir_;
-  std::unique_ptr<BerthdProcess> berthd_;
 };
 
 TEST_F(SigProxyTest, RunForwardsSigtermAndReturnsTheContainersExitCode) {
