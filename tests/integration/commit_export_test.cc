@@ -15,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "tests/harness/berthd_process.h"
+#include "tests/harness/berthd_test.h"
 #include "tests/harness/subprocess.h"
 
 namespace berth::testing {
@@ -25,29 +26,18 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 
-class CommitExportTest : public ::testing::Test {
+class CommitExportTest : public BerthdTest {
  protected:
   void SetUp() override {
-    auto berthd = BerthdProcess::Start(dir_, {});
-    ASSERT_TRUE(berthd.ok()) << berthd.status();
-    berthd_ = std::move(*berthd);
-    RunResult load = berthd_->LoadBusybox(dir_);
-    ASSERT_EQ(load.exit_code, 0) << load.err;
+    BerthdTest::SetUp();
+    if (HasFatalFailure()) return;
     // The container every test starts from: one new, one deleted, one changed file.
     RunResult run = Ctl({"run", "--name", "src", "-e", "FOO=bar", "busybox", "sh", "-c",
                          "echo hello > /hello && rm /etc/group && echo changed >> /etc/passwd"});
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
 
-  void TearDown() override {
-    berthd_->RemoveAllContainers();
-    berthd_.reset();
-  }
-
-  RunResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {BerthctlPath(), "-H", berthd_->address()});
-    return RunCommand(args);
-  }
+  RunResult Ctl(std::vector<std::string> args) { return berthd_->Ctl(std::move(args)); }
   // `command` through /bin/sh, with $CTL standing for berthctl -H <berthd>.
   RunResult Shell(const std::string& command) {
     return RunCommand({"/bin/sh", "-c", command},
@@ -72,9 +62,6 @@ class CommitExportTest : public ::testing::Test {
     std::vector<std::string> lines = absl::StrSplit(ids.out, '\n', absl::SkipEmpty());
     return lines.size();
   }
-
-  TestDir dir_;
-  std::unique_ptr<BerthdProcess> berthd_;
 };
 
 TEST_F(CommitExportTest, CommittedImageHasTheChangesAndTheNewCmd) {

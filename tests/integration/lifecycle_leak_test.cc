@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "tests/harness/berthd_process.h"
+#include "tests/harness/berthd_test.h"
 #include "tests/harness/subprocess.h"
 
 namespace berth::testing {
@@ -87,25 +88,11 @@ struct Snapshot {
   int64_t rss_kib;
 };
 
-class LifecycleLeakTest : public ::testing::Test {
+class LifecycleLeakTest : public BerthdTest {
  protected:
-  void SetUp() override {
-    auto berthd = BerthdProcess::Start(dir_, {});
-    ASSERT_TRUE(berthd.ok()) << berthd.status();
-    berthd_ = std::move(*berthd);
-    RunResult load = berthd_->LoadBusybox(dir_);
-    ASSERT_EQ(load.exit_code, 0) << load.err;
-  }
-  void TearDown() override {
-    // A cycle that failed half-way leaves its container: it goes, with its shim.
-    berthd_->RemoveAllContainers();
-    berthd_.reset();
-  }
-
-  RunResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {BerthctlPath(), "-H", berthd_->address()});
-    return RunCommand(args);
-  }
+  // A cycle that failed half-way leaves its container: BerthdTest's TearDown removes it,
+  // with its shim.
+  RunResult Ctl(std::vector<std::string> args) { return berthd_->Ctl(std::move(args)); }
 
   Snapshot Take() {
     const std::string proc = "/proc/" + std::to_string(berthd_->pid());
@@ -134,9 +121,6 @@ class LifecycleLeakTest : public ::testing::Test {
     }
     return true;
   }
-
-  TestDir dir_;
-  std::unique_ptr<BerthdProcess> berthd_;
 };
 
 TEST_F(LifecycleLeakTest, TwoHundredCyclesLeaveNothingBehind) {

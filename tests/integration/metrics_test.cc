@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "tests/harness/berthd_process.h"
+#include "tests/harness/berthd_test.h"
 #include "tests/harness/subprocess.h"
 
 namespace berth::testing {
@@ -24,29 +25,18 @@ using ::testing::HasSubstr;
 
 constexpr char kPrometheus[] = "/usr/bin/prometheus";
 
-class MetricsTest : public ::testing::Test {
+class MetricsTest : public BerthdTest {
  protected:
-  void SetUp() override {
-    auto berthd = BerthdProcess::Start(dir_, {});
-    ASSERT_TRUE(berthd.ok()) << berthd.status();
-    berthd_ = std::move(*berthd);
-    RunResult load = berthd_->LoadBusybox(dir_);
-    ASSERT_EQ(load.exit_code, 0) << load.err;
-  }
-
   void TearDown() override {
     if (prometheus_pid_ > 0) StopProcess(prometheus_pid_, SIGTERM);
     std::error_code ignored;
     std::filesystem::remove_all(dir_ / "prometheus", ignored);
-    if (berthd_ == nullptr) return;
-    berthd_->RemoveAllContainers();
-    berthd_->Stop();
+    BerthdTest::TearDown();
   }
 
   RunResult Ctl(std::vector<std::string> args,
                 std::chrono::seconds timeout = std::chrono::seconds(60)) {
-    args.insert(args.begin(), {BerthctlPath(), "-H", berthd_->address()});
-    return RunCommand(args, {}, timeout);
+    return berthd_->Ctl(std::move(args), timeout);
   }
 
   // Starts Prometheus scraping `target` every second; returns its HTTP address.
@@ -65,8 +55,6 @@ class MetricsTest : public ::testing::Test {
     return address;
   }
 
-  TestDir dir_;
-  std::unique_ptr<BerthdProcess> berthd_;
   pid_t prometheus_pid_ = -1;
 };
 
