@@ -532,8 +532,10 @@ def cleanup(a):
     return benchlib.remove_cgroups(a.prefix, "container_bench")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(doc=__doc__, measure=measure, cleanup=cleanup, name="container_bench"):
+    """The command line both suites share: `measure` and `cleanup` with the same flags
+    (the network suite ignores --starts)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     m = sub.add_parser("measure")
     m.add_argument("--work", required=True)
@@ -555,10 +557,9 @@ def main():
     try:
         measure(a)
     except RunFailed as e:
-        print(f"\ncontainer_bench: no results written:\n{e}", file=sys.stderr)
+        print(f"\n{name}: no results written:\n{e}", file=sys.stderr)
         return 1
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,7 +19,6 @@ mount namespace of the bench's own (bound to DIR/ctr-mntns) where /etc and /opt 
 overlays holding the conflist and the plugins. ctr's conflist gives what berth's default
 network gives (see ctr_conflist). stdlib only.
 """
-import argparse
 import datetime
 import json
 import os
@@ -282,32 +281,7 @@ def cleanup(a):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    m = sub.add_parser("measure")
-    m.add_argument("--work", required=True)
-    m.add_argument("--image", required=True, help="busybox docker-archive tar")
-    m.add_argument("--runs", type=int, default=20)
-    m.add_argument("--starts", type=int, default=0, help="ignored (containers suite only)")
-    m.add_argument("--berthd", required=True)
-    m.add_argument("--berthctl", required=True)
-    m.add_argument("--berth-version", required=True)
-    m.add_argument("--cgroup-prefix", required=True)
-    m.add_argument("--out", required=True)
-    c = sub.add_parser("cleanup")
-    c.add_argument("--work", required=True)
-    c.add_argument("--berthctl", required=True)
-    c.add_argument("--prefix", required=True, help="the cgroup prefix and ctr namespace")
-    a = parser.parse_args()
-    if a.command == "cleanup":
-        return cleanup(a)
-    try:
-        measure(a)
-    except RunFailed as e:
-        print(f"\nnetwork_bench: no results written:\n{e}", file=sys.stderr)
-        return 1
-    return 0
-
+    return container_bench.main(__doc__, measure, cleanup, "network_bench")
 
 if __name__ == "__main__":
     sys.exit(main())
