@@ -1,7 +1,6 @@
 // berthctl network connect / disconnect: a container joins or leaves a network (Docker's
 // commands and messages). berthd keeps the change with the container: a running one is
 // attached or detached at once, and every later start attaches what it is connected to.
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
