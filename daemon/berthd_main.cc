@@ -12,8 +12,8 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "daemon/daemon_host.h"
-#include "daemon/heap_trimmer.h"
 #include "daemon/host_config.h"
+#include "daemon/idle_trimmer.h"
 #include "daemon/service_notify.h"
 
 namespace {
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
                                     {"metrics", (*host)->metrics_address()},
                                     {"version", berth::Version()}});
   berth::daemon::NotifyServiceManager("READY=1\nSTATUS=serving");
-  berth::daemon::HeapTrimmer trimmer;
+  berth::daemon::IdleTrimmer trimmer;
 
   for (;;) {
     int signal_number = 0;

@@ -1,4 +1,4 @@
-// Hands the heap berthd freed back to the kernel once it goes quiet.
+// Gives back what a burst of calls left in berthd's memory once it goes quiet.
 #pragma once
 
 #include <condition_variable>
@@ -12,13 +12,15 @@ namespace berth::daemon {
 // glibc keeps what a burst of calls freed (a container's create, start and removal touch
 // a few MB) for the next burst; an idle daemon holds it for nothing. Every `period` this
 // looks at berthd's CPU time: once a period passes with none used after some was, the
-// burst is over and malloc_trim(0) returns the free pages. Idle, it only reads a clock.
-class HeapTrimmer {
+// burst is over and malloc_trim(0) returns the free heap pages. Start-up counts as a
+// burst, and the first quiet period also drops the code pages start-up mapped
+// (DropCodePageMappings): most of them are never run again. Idle, it only reads a clock.
+class IdleTrimmer {
  public:
-  explicit HeapTrimmer(absl::Duration period = absl::Seconds(1));
-  ~HeapTrimmer();
-  HeapTrimmer(const HeapTrimmer&) = delete;
-  HeapTrimmer& operator=(const HeapTrimmer&) = delete;
+  explicit IdleTrimmer(absl::Duration period = absl::Seconds(1));
+  ~IdleTrimmer();
+  IdleTrimmer(const IdleTrimmer&) = delete;
+  IdleTrimmer& operator=(const IdleTrimmer&) = delete;
 
  private:
   void Run(absl::Duration period);
