@@ -140,7 +140,26 @@ void Statement::Reset() {
 
 // ---- Database ----
 
+namespace {
+
+// Each database a daemon opens stays open for its life, so what SQLite sets aside per
+// connection is kept for good: no bulk page-cache preallocation (20 pages, ~90 KiB) and no
+// lookaside slots; with `PRAGMA cache_size=-256` below a connection caches at most
+// 256 KiB of pages (default 2 MiB) — the kernel caches the files anyway. sqlite3_config
+// only works before SQLite initializes, i.e. before the process's first open.
+void LeanSqliteOnce() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0);
+    sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+    return true;
+  }();
+  (void)configured;
+}
+
+}  // namespace
+
 absl::StatusOr<Database> Database::Open(const std::string& path) {
+  LeanSqliteOnce();
   // Created here so the mode is 0600 whatever the umask; SQLite gives -wal/-shm the same.
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("creating database ", path));
@@ -167,7 +186,8 @@ absl::StatusOr<Database> Database::Open(const std::string& path) {
                                                       ": cannot switch to WAL journal mode (got \"",
                                                       row ? wal.Text(0) : "", "\")"));
   }
-  BERTH_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"));
+  BERTH_RETURN_IF_ERROR(
+      db.Exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-256;"));
   return db;
 }
 
