@@ -9,6 +9,7 @@
 #include "common/rpc/unimplemented_interceptor.h"
 #include "common/status_macros.h"
 #include "common/version.h"
+#include "proto/service_methods.h"
 #include "services/images/grpc/images_host.h"
 #include "services/network/grpc/network_host.h"
 #include "services/runtime/core/cgroup_layout.h"
@@ -93,7 +94,12 @@ absl::StatusOr<std::unique_ptr<DaemonHost>> DaemonHost::Start(const HostConfig& 
     grpc_names.insert(grpc_names.end(), hosted.grpc_service_names.begin(),
                       hosted.grpc_service_names.end());
   }
-  for (const std::string& name : grpc_names) host->grpc_metrics_->InitializeService(name);
+  for (const std::string& name : grpc_names) {
+    for (const proto::ServiceMethod& m : proto::ServiceMethods(name)) {
+      host->grpc_metrics_->InitializeMethod(absl::StrCat("/", name, "/", m.name),
+                                            m.client_streaming, m.server_streaming);
+    }
+  }
   options.interceptors.push_back(rpc::MakeUnimplementedMessageInterceptorFactory());
   options.interceptors.push_back(host->grpc_metrics_->MakeInterceptorFactory());
   if (options.allow_insecure_tcp && config.listen.size() > 1) {

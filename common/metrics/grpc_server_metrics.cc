@@ -1,7 +1,5 @@
 #include "common/metrics/grpc_server_metrics.h"
 
-#include <google/protobuf/descriptor.h>
-
 #include <array>
 #include <chrono>
 
@@ -161,21 +159,15 @@ void GrpcServerMetrics::ObserveHandled(MethodSeries& series, const std::string& 
   series.handling_seconds->Observe(seconds);
 }
 
-void GrpcServerMetrics::InitializeService(const std::string& full_service_name) {
-  const google::protobuf::ServiceDescriptor* service =
-      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(full_service_name);
-  if (service == nullptr) return;
-  for (int i = 0; i < service->method_count(); ++i) {
-    const google::protobuf::MethodDescriptor* m = service->method(i);
-    std::string method = "/" + full_service_name + "/" + m->name();
-    std::string type = GrpcTypeName(m->client_streaming(), m->server_streaming());
-    MethodSeries& series = SeriesFor(method, type);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (series.handled.find(0) == series.handled.end()) {
-      Labels labels = MethodLabels(method, type);
-      labels["grpc_code"] = "OK";
-      series.handled.emplace(0, &handled_.Add(labels));
-    }
+void GrpcServerMetrics::InitializeMethod(const std::string& method, bool client_streaming,
+                                         bool server_streaming) {
+  std::string type = GrpcTypeName(client_streaming, server_streaming);
+  MethodSeries& series = SeriesFor(method, type);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (series.handled.find(0) == series.handled.end()) {
+    Labels labels = MethodLabels(method, type);
+    labels["grpc_code"] = "OK";
+    series.handled.emplace(0, &handled_.Add(labels));
   }
 }
 

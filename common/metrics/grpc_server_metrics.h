@@ -24,9 +24,9 @@ class GrpcServerMetrics {
  public:
   explicit GrpcServerMetrics(prometheus::Registry& registry);
 
-  // Creates every method's series at zero (as go-grpc-prometheus' InitializeMetrics),
-  // looked up by the service's full name in the generated descriptor pool.
-  void InitializeService(const std::string& full_service_name);
+  // Creates a method's series at zero (as go-grpc-prometheus' InitializeMetrics does for
+  // every method of every registered service). `method` is "/pkg.Service/Method".
+  void InitializeMethod(const std::string& method, bool client_streaming, bool server_streaming);
 
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeInterceptorFactory();
 
