@@ -228,6 +228,12 @@ int RunChild(const ChildContext& c, ChildError* error) {
     if (::setrlimit(limit.resource, &limit.value) != 0) return Fail(error, errno, "setrlimit");
   }
   if (p.umask >= 0) ::umask(static_cast<mode_t>(p.umask));
+  // Before seccomp, which may not allow personality(2) (Docker's profile allows only
+  // some personas).
+  if (p.personality >= 0 &&
+      (rc = LinuxSyscalls().Personality(static_cast<unsigned long>(p.personality))) < 0) {
+    return Fail(error, rc, "personality");
+  }
   // Seccomp goes on as late as it can, so that a profile need not allow the runtime's
   // own setup calls (runc's and crun's order). With no_new_privs any process may install
   // a filter: it goes on right before exec, and only execve (and write, to report a

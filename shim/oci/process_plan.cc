@@ -1,5 +1,7 @@
 #include "shim/oci/process_plan.h"
 
+#include <sys/personality.h>
+
 #include <algorithm>
 
 #include "absl/strings/match.h"
@@ -86,6 +88,15 @@ absl::StatusOr<ProcessPlan> PlanProcess(const Spec& spec) {
     }
     std::string path = "/proc/sys/" + absl::StrReplaceAll(key, {{".", "/"}});
     plan.sysctls.push_back({plan.Keep(path), plan.Keep(value)});
+  }
+  if (spec.linux_config.personality.has_value()) {
+    // The domains the runtime-spec defines (ValidateSpec refuses others and any flag).
+    const std::string& domain = spec.linux_config.personality->domain;
+    if (domain != "LINUX" && domain != "LINUX32") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("linux.personality.domain: unknown \"", domain, "\""));
+    }
+    plan.personality = domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;
   }
   if (spec.linux_config.seccomp.has_value()) {
     BERTH_ASSIGN_OR_RETURN(plan.seccomp, CompileSeccomp(*spec.linux_config.seccomp));

@@ -44,6 +44,7 @@ struct ProcessPlan {
   int oom_score_adj = 0;
   bool has_oom_score_adj = false;
   std::optional<SeccompProgram> seccomp;  // linux.seccomp, compiled
+  long personality = -1;                  // linux.personality as PER_*, -1: left as is
 
   std::deque<std::string> strings;
   char* Keep(std::string s) { return strings.emplace_back(std::move(s)).data(); }

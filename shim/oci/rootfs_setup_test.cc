@@ -70,6 +70,10 @@ class RecordingSyscalls final : public Syscalls {
     calls.push_back({"setdomainname", name, "", 0});
     return 0;
   }
+  int Personality(unsigned long persona) override {
+    calls.push_back({"personality", "", "", persona});
+    return 0;
+  }
   std::vector<std::string> Names() const {
     std::vector<std::string> names;
     for (const Call& c : calls) names.push_back(c.name);

@@ -1,6 +1,7 @@
 #include "shim/oci/syscalls.h"
 
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -35,6 +36,9 @@ class RealSyscalls final : public Syscalls {
   }
   int Setdomainname(const char* name, size_t length) override {
     return Result(::setdomainname(name, length));
+  }
+  int Personality(unsigned long persona) override {
+    return ::personality(persona) < 0 ? -errno : 0;  // it returns the previous persona
   }
 };
 

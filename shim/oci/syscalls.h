@@ -1,5 +1,5 @@
-// The system calls that set up a container's root file system, behind an interface so
-// the setup order can be unit-tested with a recording fake. Implementations must not
+// The system calls that set up a container's root file system and process, behind an
+// interface so the setup order can be unit-tested with a recording fake. Implementations must not
 // allocate: they run between clone() and exec(). Each returns 0 or -errno.
 #pragma once
 
@@ -20,6 +20,7 @@ class Syscalls {
   virtual int Symlinkat(const char* target, int dir_fd, const char* name) = 0;
   virtual int Sethostname(const char* name, size_t length) = 0;
   virtual int Setdomainname(const char* name, size_t length) = 0;
+  virtual int Personality(unsigned long persona) = 0;
 };
 
 // The real calls.
