@@ -84,6 +84,32 @@ int WriteSysctl(const ProcessPlan::Sysctl& sysctl, ChildError* error) {
   return 0;
 }
 
+// unshare(CLONE_NEWTIME) puts the caller's children in a new time namespace, not the
+// caller; its offsets can be set only until a process enters it. Then the child enters
+// it itself: older kernels (Debian's 6.1) do not move a process into it at exec.
+int EnterTimeNamespace(const NamespacePlan& n, ChildError* error) {
+  constexpr int kCloneNewTime = 0x00000080;  // CLONE_NEWTIME
+  if (::unshare(kCloneNewTime) != 0) return Fail(error, errno, "unshare of the time namespace");
+  if (!n.time_offsets.empty()) {
+    int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Fail(error, errno, "opening /proc/self/timens_offsets");
+    // One write: the kernel applies all the lines of a write or none.
+    ssize_t written = ::write(fd, n.time_offsets.data(), n.time_offsets.size());
+    int saved = errno;
+    ::close(fd);
+    if (written != static_cast<ssize_t>(n.time_offsets.size())) {
+      return Fail(error, written < 0 ? saved : EIO, "writing linux.timeOffsets");
+    }
+  }
+  int ns = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+  if (ns < 0) return Fail(error, errno, "opening /proc/self/ns/time_for_children");
+  int rc = ::setns(ns, kCloneNewTime);
+  int saved = errno;
+  ::close(ns);
+  if (rc != 0) return Fail(error, saved, "entering the new time namespace");
+  return 0;
+}
+
 int ApplyCapabilities(const ProcessPlan& p, ChildError* error) {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
@@ -184,6 +210,7 @@ int RunChild(const ChildContext& c, ChildError* error) {
   }
   char go = 0;
   if (::read(c.sync_read, &go, 1) != 1) return Fail(error, EPIPE, "waiting for the parent");
+  int rc = 0;
   for (const NamespacePlan::Join& join : c.namespaces->joins) {
     if (join.nstype == CLONE_NEWPID) continue;  // joined by the parent before clone()
     if (::setns(join.fd, join.nstype) != 0) return Fail(error, errno, "setns", join.path);
@@ -194,11 +221,13 @@ int RunChild(const ChildContext& c, ChildError* error) {
   if (c.namespaces->cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0) {
     return Fail(error, errno, "unshare of the cgroup namespace");
   }
+  if (c.namespaces->time_namespace && (rc = EnterTimeNamespace(*c.namespaces, error)) < 0) {
+    return rc;
+  }
   if (c.namespaces->user_namespace && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) {
     return Fail(error, errno, "becoming root in the user namespace");
   }
   if (::setsid() < 0) return Fail(error, errno, "setsid");
-  int rc = 0;
   BeforePivot before_pivot;
   if (c.pause_before_pivot) before_pivot = {PauseForHooks, const_cast<ChildContext*>(&c)};
   if (c.setup_rootfs &&
@@ -412,6 +441,7 @@ absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, con
   Spec spec = container_spec;
   spec.process = process;
   spec.linux_config.sysctl.clear();
+  spec.linux_config.time_offsets.clear();  // set once, when the namespace was made
   for (Namespace& ns : spec.linux_config.namespaces) ns.path = NamespaceFile(init_pid, ns.type);
   BERTH_ASSIGN_OR_RETURN(ProcessPlan plan, PlanProcess(spec));
   BERTH_ASSIGN_OR_RETURN(NamespacePlan namespaces, PlanNamespaces(spec));

@@ -13,6 +13,8 @@
 namespace berth::oci {
 namespace {
 
+constexpr int kCloneNewTime = 0x00000080;  // CLONE_NEWTIME, missing from older headers
+
 std::string MapText(const std::vector<IdMapping>& mappings) {
   std::string text;
   for (const IdMapping& m : mappings) {
@@ -43,7 +45,7 @@ absl::StatusOr<int> NamespaceCloneFlag(const std::string& type) {
   if (type == "uts") return CLONE_NEWUTS;
   if (type == "user") return CLONE_NEWUSER;
   if (type == "cgroup") return CLONE_NEWCGROUP;
-  if (type == "time") return 0x00000080;  // CLONE_NEWTIME
+  if (type == "time") return kCloneNewTime;
   return absl::InvalidArgumentError(absl::StrCat("unknown namespace type \"", type, "\""));
 }
 
@@ -76,6 +78,8 @@ absl::StatusOr<NamespacePlan> PlanNamespaces(const Spec& spec) {
     if (ns.path.empty()) {
       if (*flag == CLONE_NEWCGROUP) {
         plan.cgroup_namespace = true;
+      } else if (*flag == kCloneNewTime) {
+        plan.time_namespace = true;  // 0x80 is in clone()'s exit signal byte
       } else {
         plan.clone_flags |= *flag;
       }
@@ -94,6 +98,13 @@ absl::StatusOr<NamespacePlan> PlanNamespaces(const Spec& spec) {
     } else {
       plan.joins.push_back(join);
     }
+  }
+  for (const auto& [clock, offset] : spec.linux_config.time_offsets) {
+    absl::StrAppend(&plan.time_offsets, clock, " ", offset.secs, " ", offset.nanosecs, "\n");
+  }
+  if (!plan.time_offsets.empty() && !plan.time_namespace) {
+    return absl::InvalidArgumentError(
+        "linux.timeOffsets: needs a new time namespace in linux.namespaces");
   }
   if (plan.user_namespace) {
     plan.uid_map = MapText(spec.linux_config.uid_mappings);

@@ -23,6 +23,11 @@ struct NamespacePlan {
   bool user_namespace = false;    // a new one: id maps are written by the parent
   bool mount_namespace = false;   // new or joined: the root file system is set up
   bool cgroup_namespace = false;  // a new one: unshared by the child once in its cgroup
+  // A new time namespace: clone() cannot make one, so the child unshares it (which
+  // applies to what it execs) and writes `time_offsets` (/proc/<pid>/timens_offsets
+  // lines for linux.timeOffsets) before anything has entered it.
+  bool time_namespace = false;
+  std::string time_offsets;
   std::string uid_map;
   std::string gid_map;
   std::vector<std::string> paths;  // storage for Join::path

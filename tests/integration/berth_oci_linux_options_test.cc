@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 #include <sys/utsname.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/busybox_bundle.h"
@@ -18,16 +21,33 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// The first field of /proc/uptime text: seconds since boot on CLOCK_BOOTTIME.
+double UptimeSeconds(const std::string& text) {
+  std::vector<std::string> fields = absl::StrSplit(text, ' ');
+  return std::stod(fields[0]);
+}
+
+double HostUptimeSeconds() {
+  std::ifstream in("/proc/uptime");
+  std::string text;
+  std::getline(in, text);
+  return UptimeSeconds(text);
+}
+
 class BerthOciLinuxOptionsTest : public ::testing::Test {
  protected:
   void SetUp() override { BERTH_ASSERT_OK(MakeBusyboxRootfs(dir_.path())); }
 
   RunResult RunBundle(const oci::Spec& spec) {
     if (!WriteBundleConfig(dir_.path(), spec).ok()) return {};
-    return RunCommand({BERTH_TEST_BERTH_OCI, "run", "--bundle", dir_.path(), UniqueName()});
+    return Oci({"run", "--bundle", dir_.path(), UniqueName()});
+  }
+  RunResult Oci(std::vector<std::string> args) {
+    args.insert(args.begin(), {BERTH_TEST_BERTH_OCI, "--root", state_.path()});
+    return RunCommand(args);
   }
 
-  TestDir dir_;
+  TestDir dir_, state_;
 };
 
 TEST_F(BerthOciLinuxOptionsTest, Linux32PersonalityChangesTheMachineUnameReports) {
@@ -48,6 +68,51 @@ TEST_F(BerthOciLinuxOptionsTest, Linux32PersonalityChangesTheMachineUnameReports
   RunResult linux = RunBundle(spec);
   ASSERT_EQ(linux.exit_code, 0) << linux.err;
   EXPECT_EQ(linux.out, "x86_64\n");
+}
+
+TEST_F(BerthOciLinuxOptionsTest, BoottimeOffsetShowsInTheContainersUptime) {
+  // `read` is the shell's own: the init itself must be in the namespace, not only the
+  // processes it starts (older kernels, e.g. 6.1, do not move it there at exec).
+  oci::Spec spec = BusyboxSpec({"sh", "-c",
+                                "read uptime < /proc/uptime; echo $uptime; "
+                                "readlink /proc/self/ns/time; cat /proc/self/timens_offsets"});
+  spec.linux_config.namespaces.push_back({"time", ""});
+  spec.linux_config.time_offsets["boottime"] = {86400, 0};
+  spec.linux_config.time_offsets["monotonic"] = {3600, 5};
+  double before = HostUptimeSeconds();
+  RunResult r = RunBundle(spec);
+  double after = HostUptimeSeconds();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << r.out;
+  double inside = UptimeSeconds(lines[0]);
+  EXPECT_GE(inside, before + 86400) << r.out;
+  EXPECT_LE(inside, after + 86400 + 1) << r.out;
+  EXPECT_NE(lines[1], std::filesystem::read_symlink("/proc/self/ns/time").string());
+  EXPECT_THAT(lines[2], ::testing::MatchesRegex("monotonic +3600 +5"));
+  EXPECT_THAT(lines[3], ::testing::MatchesRegex("boottime +86400 +0"));
+}
+
+TEST_F(BerthOciLinuxOptionsTest, ExecJoinsTheTimeNamespaceWithItsOffsets) {
+  oci::Spec spec = BusyboxSpec({"sleep", "60"});
+  spec.linux_config.namespaces.push_back({"time", ""});
+  spec.linux_config.time_offsets["boottime"] = {86400, 0};
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  std::string id = UniqueName();
+  ASSERT_EQ(Oci({"run", "--detach", "--bundle", dir_.path(), id}).exit_code, 0);
+  double before = HostUptimeSeconds();
+  RunResult r = Oci({"exec", id, "cat", "/proc/uptime"});
+  EXPECT_EQ(Oci({"delete", "--force", id}).exit_code, 0);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(UptimeSeconds(r.out), before + 86400) << r.out;
+}
+
+TEST_F(BerthOciLinuxOptionsTest, TimeOffsetsWithoutATimeNamespaceAreRefused) {
+  oci::Spec spec = BusyboxSpec({"true"});
+  spec.linux_config.time_offsets["boottime"] = {86400, 0};
+  RunResult r = RunBundle(spec);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("linux.timeOffsets: needs a new time namespace"));
 }
 
 }  // namespace
