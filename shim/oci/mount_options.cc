@@ -67,13 +67,66 @@ constexpr PropagationOption kPropagationOptions[] = {
     {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
-// Options runc knows that need kernel features berth does not drive yet.
-constexpr absl::string_view kUnsupported[] = {
-    "tmpcopyup",    "idmap",          "ridmap",       "rnosuid",    "rsuid",
-    "rnodev",       "rdev",           "rnoexec",      "rexec",      "rnodiratime",
-    "rdiratime",    "rrelatime",      "rnorelatime",  "rnoatime",   "ratime",
-    "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow",
+// runc's recursive options: a MOUNT_ATTR_* flag set (or, with `clear`, cleared).
+struct RecursiveAttrOption {
+  absl::string_view name;
+  bool clear;
+  uint64_t attr;
 };
+
+constexpr RecursiveAttrOption kRecursiveAttrOptions[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+};
+
+// The access time is one setting, not flags: mount_setattr takes it only as a whole
+// MOUNT_ATTR__ATIME cleared and one mode set. The options that turn a mode off go back
+// to the kernel's default, relatime, as mount(2) does without an atime flag.
+struct RecursiveAtimeOption {
+  absl::string_view name;
+  uint64_t mode;
+};
+
+constexpr RecursiveAtimeOption kRecursiveAtimeOptions[] = {
+    {"rrelatime", MOUNT_ATTR_RELATIME},       {"rnorelatime", MOUNT_ATTR_RELATIME},
+    {"rnoatime", MOUNT_ATTR_NOATIME},         {"ratime", MOUNT_ATTR_RELATIME},
+    {"rstrictatime", MOUNT_ATTR_STRICTATIME}, {"rnostrictatime", MOUNT_ATTR_RELATIME},
+};
+
+// Options runc knows that need kernel features berth does not drive yet.
+constexpr absl::string_view kUnsupported[] = {"tmpcopyup", "idmap", "ridmap"};
+
+// Applies one recursive option to `out`; false when `option` is not one.
+bool ApplyRecursiveOption(const std::string& option, MountFlags& out) {
+  for (const RecursiveAttrOption& r : kRecursiveAttrOptions) {
+    if (r.name != option) continue;
+    if (r.clear) {
+      out.recursive_attr_set &= ~r.attr;
+      out.recursive_attr_clr |= r.attr;
+    } else {
+      out.recursive_attr_set |= r.attr;
+      out.recursive_attr_clr &= ~r.attr;
+    }
+    return true;
+  }
+  for (const RecursiveAtimeOption& r : kRecursiveAtimeOptions) {
+    if (r.name != option) continue;
+    out.recursive_attr_set = (out.recursive_attr_set & ~uint64_t{MOUNT_ATTR__ATIME}) | r.mode;
+    out.recursive_attr_clr |= MOUNT_ATTR__ATIME;
+    return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -106,10 +159,7 @@ absl::StatusOr<MountFlags> ParseMountOptions(const std::vector<std::string>& opt
       break;
     }
     if (matched) continue;
-    if (option == "rro" || option == "rrw") {
-      out.recursive_readonly = option == "rro";
-      continue;
-    }
+    if (ApplyRecursiveOption(option, out)) continue;
     for (absl::string_view unsupported : kUnsupported) {
       if (unsupported == option) {
         return absl::UnimplementedError(

@@ -92,14 +92,59 @@ TEST(MountOptionsTest, Propagation) {
 
 TEST(MountOptionsTest, RecursiveReadOnly) {
   MountFlags rro = Parse({"rbind", "rro"});
-  EXPECT_TRUE(rro.recursive_readonly);
+  EXPECT_EQ(rro.recursive_attr_set, uint64_t{MOUNT_ATTR_RDONLY});
   EXPECT_EQ(rro.flags & MS_RDONLY, 0u);  // applied with mount_setattr, not mount flags
-  EXPECT_FALSE(Parse({"rro", "rrw"}).recursive_readonly);
+  MountFlags rrw = Parse({"rro", "rrw"});
+  EXPECT_EQ(rrw.recursive_attr_set, 0u);
+  EXPECT_EQ(rrw.recursive_attr_clr, uint64_t{MOUNT_ATTR_RDONLY});
+}
+
+TEST(MountOptionsTest, RecursiveAttributesSetAndClearTheirFlag) {
+  struct Case {
+    const char* set;
+    const char* clear;
+    uint64_t attr;
+  };
+  for (const Case& c :
+       {Case{"rnosuid", "rsuid", MOUNT_ATTR_NOSUID}, Case{"rnodev", "rdev", MOUNT_ATTR_NODEV},
+        Case{"rnoexec", "rexec", MOUNT_ATTR_NOEXEC},
+        Case{"rnodiratime", "rdiratime", MOUNT_ATTR_NODIRATIME},
+        Case{"rnosymfollow", "rsymfollow", MOUNT_ATTR_NOSYMFOLLOW}}) {
+    SCOPED_TRACE(c.set);
+    MountFlags set = Parse({"rbind", c.set});
+    EXPECT_EQ(set.recursive_attr_set, c.attr);
+    EXPECT_EQ(set.recursive_attr_clr, 0u);
+    EXPECT_EQ(set.flags, static_cast<unsigned long>(MS_BIND | MS_REC));  // not mount flags
+    EXPECT_EQ(set.data, "");
+    MountFlags cleared = Parse({"rbind", c.set, c.clear});
+    EXPECT_EQ(cleared.recursive_attr_set, 0u);
+    EXPECT_EQ(cleared.recursive_attr_clr, c.attr);
+    EXPECT_EQ(Parse({c.clear, c.set}).recursive_attr_set, c.attr);  // the later one wins
+  }
+  MountFlags both = Parse({"rnosuid", "rnodev", "rnoexec", "rro"});
+  EXPECT_EQ(both.recursive_attr_set,
+            uint64_t{MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY});
+}
+
+TEST(MountOptionsTest, RecursiveAccessTimeIsOneSettingTheLastOptionChooses) {
+  struct Case {
+    const char* option;
+    uint64_t mode;
+  };
+  for (const Case& c :
+       {Case{"rnoatime", MOUNT_ATTR_NOATIME}, Case{"rstrictatime", MOUNT_ATTR_STRICTATIME},
+        Case{"rrelatime", MOUNT_ATTR_RELATIME}, Case{"ratime", MOUNT_ATTR_RELATIME},
+        Case{"rnorelatime", MOUNT_ATTR_RELATIME}, Case{"rnostrictatime", MOUNT_ATTR_RELATIME}}) {
+    SCOPED_TRACE(c.option);
+    // mount_setattr takes a mode only with the whole MOUNT_ATTR__ATIME cleared.
+    MountFlags f = Parse({"rnoexec", "rstrictatime", "rnoatime", c.option});
+    EXPECT_EQ(f.recursive_attr_set, c.mode | MOUNT_ATTR_NOEXEC);
+    EXPECT_EQ(f.recursive_attr_clr, uint64_t{MOUNT_ATTR__ATIME});
+  }
 }
 
 TEST(MountOptionsTest, UnsupportedOptionsAreReported) {
-  for (const char* option :
-       {"tmpcopyup", "idmap", "ridmap", "rnosuid", "rnoexec", "rnosymfollow"}) {
+  for (const char* option : {"tmpcopyup", "idmap", "ridmap"}) {
     EXPECT_THAT(ParseMountOptions({"bind", option}),
                 StatusIs(absl::StatusCode::kUnimplemented,
                          absl::StrCat("mount option \"", option, "\" is not supported yet")));

@@ -88,6 +88,8 @@ absl::StatusOr<RootfsPlan> PlanRootfs(const Spec& spec, const std::string& bundl
     }
     MountStep step;
     step.destination = plan.Keep(m.destination);
+    step.recursive_attr_set = flags->recursive_attr_set;
+    step.recursive_attr_clr = flags->recursive_attr_clr;
     if (m.type == "cgroup") {
       // "cgroup" means the container's view of its cgroups. On a pure v2 host that is a
       // cgroup2 mount (scoped by the cgroup namespace). On v1/hybrid hosts runc binds
@@ -112,7 +114,7 @@ absl::StatusOr<RootfsPlan> PlanRootfs(const Spec& spec, const std::string& bundl
     if (step.bind) {
       step.flags = MS_BIND | (flags->recursive ? MS_REC : 0);
       // A bind ignores other flags until it is remounted.
-      step.readonly_remount = (flags->flags & MS_RDONLY) != 0 || flags->recursive_readonly;
+      step.readonly_remount = (flags->flags & MS_RDONLY) != 0;
     } else {
       step.flags = flags->flags;
     }

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <vector>
@@ -22,8 +23,11 @@ struct MountStep {
   unsigned long propagation = 0;  // applied after mounting, 0 for none
   bool bind = false;
   bool readonly_remount = false;  // a bind asked read-only: remount after binding
-  bool populate_dev = false;      // this is /dev as a tmpfs: create devices and links
-  bool refuse_symlink = false;    // proc and sysfs: a destination that is a link is refused
+  // MOUNT_ATTR_* set and cleared on the mount and every mount under it ("rro", "rnoexec").
+  uint64_t recursive_attr_set = 0;
+  uint64_t recursive_attr_clr = 0;
+  bool populate_dev = false;    // this is /dev as a tmpfs: create devices and links
+  bool refuse_symlink = false;  // proc and sysfs: a destination that is a link is refused
 };
 
 struct DeviceNode {

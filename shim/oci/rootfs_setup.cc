@@ -112,6 +112,11 @@ int MountStepIn(int root_fd, const MountStep& step, Syscalls& sys, ChildError* e
     rc = sys.Mount(nullptr, FdPath(mounted).text, nullptr, step.propagation, nullptr);
     if (rc < 0) return Fail(error, rc, "setting propagation of", step.destination);
   }
+  if (step.recursive_attr_set != 0 || step.recursive_attr_clr != 0) {
+    rc = sys.MountSetattr(mounted, /*recursive=*/true, step.recursive_attr_set,
+                          step.recursive_attr_clr);
+    if (rc < 0) return Fail(error, rc, "setting recursive mount attributes of", step.destination);
+  }
   return 0;
 }
 

@@ -34,6 +34,10 @@ class RecordingSyscalls final : public Syscalls {
     calls.push_back({"mount", target ? target : "", fstype ? fstype : "", flags});
     return 0;
   }
+  int MountSetattr(int, bool recursive, uint64_t attr_set, uint64_t) override {
+    calls.push_back({recursive ? "mount_setattr_recursive" : "mount_setattr", "", "", attr_set});
+    return 0;
+  }
   int Umount(const char* target, int) override {
     calls.push_back({"umount", target, "", 0});
     return 0;
@@ -155,6 +159,23 @@ TEST_F(RootfsSetupTest, DestinationResolvingToTheRootIsRefused) {
   EXPECT_THAT(std::string(error.message),
               StartsWith("mount destination resolves to the container's root: /data"));
   for (const auto& call : sys.calls) EXPECT_NE(call.fstype, "tmpfs");
+}
+
+TEST_F(RootfsSetupTest, RecursiveAttributesFollowTheMountAndItsPropagation) {
+  std::filesystem::create_directories(dir_ + "/outside/tree");
+  RootfsPlan plan =
+      Plan({{"/tree", "bind", dir_ + "/outside/tree", {"rbind", "rprivate", "rnoexec", "rnosuid"}},
+            {"/plain", "bind", dir_ + "/outside/tree", {"rbind"}}});
+  RecordingSyscalls sys;
+  ChildError error;
+  ASSERT_EQ(SetupRootfs(plan, false, sys, &error), 0) << error.message;
+  ASSERT_GE(sys.calls.size(), 6u);
+  EXPECT_EQ(sys.calls[2].flags, static_cast<unsigned long>(MS_BIND | MS_REC));
+  EXPECT_EQ(sys.calls[3].flags, static_cast<unsigned long>(MS_PRIVATE | MS_REC));
+  EXPECT_EQ(sys.calls[4].name, "mount_setattr_recursive");
+  EXPECT_EQ(sys.calls[4].flags, static_cast<unsigned long>(MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID));
+  EXPECT_EQ(sys.calls[5].name, "mount");  // /plain: no attributes, no mount_setattr
+  EXPECT_EQ(sys.calls[6].name, "sethostname");
 }
 
 TEST_F(RootfsSetupTest, ProcDestinationThatIsALinkIsRefused) {

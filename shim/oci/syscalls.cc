@@ -1,5 +1,6 @@
 #include "shim/oci/syscalls.h"
 
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/stat.h>
@@ -20,6 +21,14 @@ class RealSyscalls final : public Syscalls {
     return Result(::mount(source, target, fstype, flags, data));
   }
   int Umount(const char* target, int flags) override { return Result(::umount2(target, flags)); }
+  int MountSetattr(int fd, bool recursive, uint64_t attr_set, uint64_t attr_clr) override {
+    mount_attr attr{};
+    attr.attr_set = attr_set;
+    attr.attr_clr = attr_clr;
+    unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+    return Result(
+        static_cast<int>(::syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof(attr))));
+  }
   int PivotRoot(const char* new_root, const char* put_old) override {
     return Result(static_cast<int>(::syscall(SYS_pivot_root, new_root, put_old)));
   }

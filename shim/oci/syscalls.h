@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 namespace berth::oci {
 
 class Syscalls {
@@ -13,6 +15,9 @@ class Syscalls {
   virtual int Mount(const char* source, const char* target, const char* fstype, unsigned long flags,
                     const char* data) = 0;
   virtual int Umount(const char* target, int flags) = 0;
+  // mount_setattr(2) on the mount at `fd` (AT_EMPTY_PATH), with AT_RECURSIVE when
+  // `recursive`: MOUNT_ATTR_* to set and to clear.
+  virtual int MountSetattr(int fd, bool recursive, uint64_t attr_set, uint64_t attr_clr) = 0;
   virtual int PivotRoot(const char* new_root, const char* put_old) = 0;
   virtual int Fchdir(int fd) = 0;
   virtual int Chdir(const char* path) = 0;

@@ -3,13 +3,16 @@
 // attributes, and the /dev/null that masks paths.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/utsname.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
 #include "tests/harness/berthd_process.h"
@@ -32,6 +35,16 @@ double HostUptimeSeconds() {
   std::string text;
   std::getline(in, text);
   return UptimeSeconds(text);
+}
+
+// The per-mount options (mountinfo's sixth field) of each mount point in `mountinfo`.
+std::map<std::string, std::string> MountOptionsByPoint(const std::string& mountinfo) {
+  std::map<std::string, std::string> options;
+  for (absl::string_view line : absl::StrSplit(mountinfo, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> fields = absl::StrSplit(line, ' ');
+    if (fields.size() > 5) options[fields[4]] = fields[5];
+  }
+  return options;
 }
 
 class BerthOciLinuxOptionsTest : public ::testing::Test {
@@ -113,6 +126,45 @@ TEST_F(BerthOciLinuxOptionsTest, TimeOffsetsWithoutATimeNamespaceAreRefused) {
   RunResult r = RunBundle(spec);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.err, HasSubstr("linux.timeOffsets: needs a new time namespace"));
+}
+
+TEST_F(BerthOciLinuxOptionsTest, RecursiveAttributesReachEverySubmountOfABind) {
+  // A host tree with a submount, bound with rbind: the r* options must reach both.
+  TestDir tree;
+  std::filesystem::create_directories(tree / "sub");
+  ASSERT_EQ(::mount("berth-rattr-sub", (tree / "sub").c_str(), "tmpfs", 0, "size=64k"), 0);
+  absl::Cleanup unmount = [&] { ::umount2((tree / "sub").c_str(), MNT_DETACH); };
+  auto options_in_container = [&](const std::vector<std::string>& options) {
+    oci::Spec spec = BusyboxSpec({"cat", "/proc/self/mountinfo"});
+    spec.mounts.push_back({"/tree", "bind", tree.path(), options});
+    RunResult r = RunBundle(spec);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return MountOptionsByPoint(r.out);
+  };
+  auto flags = [](const std::string& options) -> std::vector<std::string> {
+    return absl::StrSplit(options, ',');
+  };
+  using ::testing::Contains;
+  using ::testing::Not;
+
+  std::map<std::string, std::string> plain = options_in_container({"rbind"});
+  ASSERT_EQ(plain.count("/tree/sub"), 1u) << "the submount was not bound";
+  EXPECT_THAT(flags(plain["/tree"]), Not(Contains("noexec")));  // nothing from the host
+  EXPECT_THAT(flags(plain["/tree/sub"]), Not(Contains("noexec")));
+
+  std::map<std::string, std::string> noexec = options_in_container({"rbind", "rnoexec"});
+  EXPECT_THAT(flags(noexec["/tree"]), Contains("noexec"));
+  EXPECT_THAT(flags(noexec["/tree/sub"]), Contains("noexec"));
+
+  std::map<std::string, std::string> ro = options_in_container({"rbind", "rro", "rnosuid"});
+  EXPECT_THAT(flags(ro["/tree"]), Contains("ro"));
+  EXPECT_THAT(flags(ro["/tree/sub"]), Contains("ro"));
+  EXPECT_THAT(flags(ro["/tree/sub"]), Contains("nosuid"));
+
+  // The last access-time option wins, on the submount too.
+  std::map<std::string, std::string> atime =
+      options_in_container({"rbind", "rstrictatime", "rnoatime"});
+  EXPECT_THAT(flags(atime["/tree/sub"]), Contains("noatime"));
 }
 
 }  // namespace
