@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 
 #include <filesystem>
@@ -23,6 +25,7 @@ namespace berth::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The first field of /proc/uptime text: seconds since boot on CLOCK_BOOTTIME.
 double UptimeSeconds(const std::string& text) {
@@ -145,7 +148,6 @@ TEST_F(BerthOciLinuxOptionsTest, RecursiveAttributesReachEverySubmountOfABind) {
     return absl::StrSplit(options, ',');
   };
   using ::testing::Contains;
-  using ::testing::Not;
 
   std::map<std::string, std::string> plain = options_in_container({"rbind"});
   ASSERT_EQ(plain.count("/tree/sub"), 1u) << "the submount was not bound";
@@ -165,6 +167,46 @@ TEST_F(BerthOciLinuxOptionsTest, RecursiveAttributesReachEverySubmountOfABind) {
   std::map<std::string, std::string> atime =
       options_in_container({"rbind", "rstrictatime", "rnoatime"});
   EXPECT_THAT(flags(atime["/tree/sub"]), Contains("noatime"));
+}
+
+// The masked paths are covered by binding the container's /dev/null over them. With a
+// rootfs that brings its own /dev (no tmpfs there), /dev/null is whatever the image put
+// there: a file it controls, or a link to something it wants bound over the masked path
+// (CVE-2025-31133's shape). Only the real null device may be used.
+class BerthOciMaskedPathSourceTest : public BerthOciLinuxOptionsTest {
+ protected:
+  oci::Spec SpecWithTheImagesDev() {
+    oci::Spec spec = BusyboxSpec({"sh", "-c", "head -c 16 /proc/timer_list; echo ran"});
+    std::erase_if(spec.mounts, [](const oci::Mount& m) { return m.destination == "/dev"; });
+    return spec;
+  }
+  void ExpectRefused(const RunResult& r) {
+    EXPECT_NE(r.exit_code, 0) << r.out;
+    EXPECT_THAT(r.out, Not(HasSubstr("ran")));
+    EXPECT_THAT(r.err, HasSubstr("/dev/null is not the null device (char 1:3)"));
+  }
+};
+
+TEST_F(BerthOciMaskedPathSourceTest, RegularFileAsDevNullIsRefused) {
+  std::ofstream(dir_ / "rootfs/dev/null") << "image-controlled\n";
+  ExpectRefused(RunBundle(SpecWithTheImagesDev()));
+}
+
+TEST_F(BerthOciMaskedPathSourceTest, DevNullLinkedToAHostFileIsRefused) {
+  TestDir host;
+  std::ofstream(host / "secret") << "host-secret\n";
+  oci::Spec spec = SpecWithTheImagesDev();
+  spec.mounts.push_back({"/host-secret", "bind", host / "secret", {"bind", "ro"}});
+  std::filesystem::create_symlink("/host-secret", dir_ / "rootfs/dev/null");
+  ExpectRefused(RunBundle(spec));
+  EXPECT_EQ(std::filesystem::file_size(host / "secret"), 12u);
+}
+
+TEST_F(BerthOciMaskedPathSourceTest, TheImagesRealNullDeviceIsUsed) {
+  ASSERT_EQ(::mknod((dir_ / "rootfs/dev/null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+  RunResult r = RunBundle(SpecWithTheImagesDev());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "ran\n");  // /proc/timer_list reads as the empty null device
 }
 
 }  // namespace
