@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -31,6 +32,7 @@
 #include "shim/oci/rootfs_plan.h"
 #include "shim/oci/rootfs_setup.h"
 #include "shim/oci/seccomp.h"
+#include "shim/oci/seccomp_listener.h"
 #include "shim/oci/spec_cgroup.h"
 #include "shim/oci/syscalls.h"
 
@@ -50,18 +52,32 @@ struct ChildContext {
   unsigned preserve_fds = 0;  // fds 3 .. 3+n-1 stay open across exec (runc's --preserve-fds)
   bool pause_before_pivot = false;           // let the parent run hooks once the mounts are made
   std::array<int, 3> stdio = kInheritStdio;  // put on fds 0, 1, 2 first; -1 keeps the parent's
+  // A socket to the parent, or -1: a seccomp listener fd goes over it to the parent, which
+  // passes it on to linux.seccomp.listenerPath and answers with a byte.
+  int seccomp_socket = -1;
+  int seccomp_socket_peer = -1;  // the parent's end, closed first: its death then reads as EOF
 };
 
+// Records on the error pipe with error 0 that are not failures: the parent acts, then
+// lets the child go on.
 constexpr char kHooksMarker[] = "hooks";
+constexpr char kSeccompMarker[] = "seccomp";
+
+int WriteMarker(int error_write, const char* marker, size_t size, ChildError* error) {
+  ChildError record;
+  std::memcpy(record.message, marker, size);
+  if (::write(error_write, &record, sizeof(record)) != sizeof(record)) {
+    return Fail(error, errno, "reporting to the parent");
+  }
+  return 0;
+}
 
 // Tells the parent the mounts are made (a record with error 0 and kHooksMarker) and
 // waits for its byte on the sync pipe.
 int PauseForHooks(void* arg, ChildError* error) {
   const ChildContext& c = *static_cast<const ChildContext*>(arg);
-  ChildError marker;
-  std::memcpy(marker.message, kHooksMarker, sizeof(kHooksMarker));
-  if (::write(c.error_write, &marker, sizeof(marker)) != sizeof(marker)) {
-    return Fail(error, errno, "reporting the mounts made");
+  if (int rc = WriteMarker(c.error_write, kHooksMarker, sizeof(kHooksMarker), error); rc < 0) {
+    return rc;
   }
   char go = 0;
   if (::read(c.sync_read, &go, 1) != 1) return Fail(error, EPIPE, "waiting for the hooks");
@@ -149,12 +165,28 @@ int ApplyIdentity(const ProcessPlan& p, ChildError* error) {
   return ApplyCapabilities(p, error);
 }
 
-// Installs linux.seccomp. A listener fd (SCMP_ACT_NOTIFY) is not handed to
-// linux.seccomp.listenerPath yet: it is closed, and notified syscalls then fail with ENOSYS.
-int ApplySeccomp(const ProcessPlan& p, ChildError* error) {
-  int rc = InstallSeccomp(*p.seccomp, error);
-  if (rc > 0) ::close(rc);
-  return rc < 0 ? rc : 0;
+// Sends the listener fd over the seccomp socket, tells the parent (a marker record) and
+// waits for its byte: by then the fd is with linux.seccomp.listenerPath.
+int SendListenerToParent(const ChildContext& c, int listener, ChildError* error) {
+  int rc = SendListenerFdRaw(c.seccomp_socket, listener);
+  if (rc < 0) return Fail(error, rc, "sending the seccomp listener");
+  rc = WriteMarker(c.error_write, kSeccompMarker, sizeof(kSeccompMarker), error);
+  if (rc < 0) return rc;
+  char byte = 0;
+  if (::read(c.seccomp_socket, &byte, 1) != 1) {
+    return Fail(error, EPIPE, "waiting for the seccomp listener to be passed on");
+  }
+  return 0;
+}
+
+// Installs linux.seccomp. A listener fd (SCMP_ACT_NOTIFY) goes to the parent when there
+// is a seccomp socket; otherwise it is closed, and notified syscalls fail with ENOSYS.
+int ApplySeccomp(const ChildContext& c, ChildError* error) {
+  int listener = InstallSeccomp(*c.process->seccomp, error);
+  if (listener <= 0) return listener;
+  int rc = c.seccomp_socket >= 0 ? SendListenerToParent(c, listener, error) : 0;
+  ::close(listener);
+  return rc;
 }
 
 // execvpe's search over the container's PATH, without allocating: the executable's path
@@ -203,6 +235,7 @@ int RunChild(const ChildContext& c, ChildError* error) {
       ::sigaction(sig, &action, nullptr);
     }
   }
+  if (c.seccomp_socket_peer >= 0) ::close(c.seccomp_socket_peer);
   for (int target = 0; target < 3; ++target) {
     if (c.stdio[target] >= 0 && ::dup2(c.stdio[target], target) < 0) {
       return Fail(error, errno, "dup2 of stdio");
@@ -271,7 +304,7 @@ int RunChild(const ChildContext& c, ChildError* error) {
   // setgroups, setresgid, setresuid, capset, chdir, getcwd and close_range (Docker's
   // default profile does).
   const bool late_seccomp = p.no_new_privileges;
-  if (p.seccomp.has_value() && !late_seccomp && (rc = ApplySeccomp(p, error)) < 0) return rc;
+  if (p.seccomp.has_value() && !late_seccomp && (rc = ApplySeccomp(c, error)) < 0) return rc;
   if ((rc = ApplyIdentity(p, error)) < 0) return rc;
   if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     return Fail(error, errno, "PR_SET_NO_NEW_PRIVS");
@@ -289,6 +322,13 @@ int RunChild(const ChildContext& c, ChildError* error) {
   }
   char executable[PATH_MAX];
   if ((rc = FindExecutable(p, executable, sizeof(executable), error)) < 0) return rc;
+  // A listener fd must reach the parent that launched us, which is gone once `start`
+  // has opened the fifo: then the filter goes on before the ready report, as runc does
+  // (the profile must also allow the fifo's open, write and close).
+  const bool seccomp_before_fifo = late_seccomp && c.seccomp_socket >= 0 && c.exec_fifo_fd >= 0;
+  if (p.seccomp.has_value() && seccomp_before_fifo && (rc = ApplySeccomp(c, error)) < 0) {
+    return rc;
+  }
   if (c.exec_fifo_fd >= 0) {
     // Ready: the parent may leave. Then wait, in the open, for `start` to read the fifo.
     ChildError ready;
@@ -303,7 +343,10 @@ int RunChild(const ChildContext& c, ChildError* error) {
     (void)!::write(fd, &zero, 1);
     ::close(fd);
   }
-  if (p.seccomp.has_value() && late_seccomp && (rc = ApplySeccomp(p, error)) < 0) return rc;
+  if (p.seccomp.has_value() && late_seccomp && !seccomp_before_fifo &&
+      (rc = ApplySeccomp(c, error)) < 0) {
+    return rc;
+  }
   ::execve(executable, p.argv.data(), p.envp.data());
   return Fail(error, errno, "exec", executable);
 }
@@ -344,12 +387,34 @@ int ExitCodeFromWaitStatus(int status) {
 
 namespace {
 
+// Takes a seccomp listener fd the child made, with the child's pid: passes it on.
+using ListenerSink = std::function<absl::Status(pid_t, int listener_fd)>;
+
+// True when `n` bytes read into `record` are the marker record `marker`.
+bool IsMarker(const ChildError& record, ssize_t n, const char* marker) {
+  return n == static_cast<ssize_t>(sizeof(record)) && record.error == 0 &&
+         std::strcmp(record.message, marker) == 0;
+}
+
+// Receives the listener fd the child sent over `socket` and hands it to `sink`.
+absl::Status PassListenerOn(int socket, pid_t pid, const ListenerSink& sink) {
+  BERTH_ASSIGN_OR_RETURN(UniqueFd listener, ReceiveListenerFd(socket));
+  BERTH_RETURN_IF_ERROR(sink(pid, listener.get()));
+  char byte = 0;
+  if (::send(socket, &byte, 1, MSG_NOSIGNAL) != 1) {
+    return absl::InternalError("cannot resume the container's process");
+  }
+  return absl::OkStatus();
+}
+
 // Clones the child `context` describes, places it in `cgroup`, writes its id maps and
 // oom_score_adj, lets it go, and waits until it has exec'd (or, with an exec fifo, is
-// ready: then `exec_errors` gets the error pipe's read end).
+// ready: then `exec_errors` gets the error pipe's read end). On the way it runs
+// `before_pivot` and passes a seccomp listener to `listener_sink` when the child asks.
 absl::StatusOr<pid_t> StartChild(ChildContext context, const NamespacePlan& namespaces,
                                  const ProcessPlan& process, Cgroup& cgroup, UniqueFd* exec_errors,
-                                 const std::function<absl::Status(pid_t)>& before_pivot = {}) {
+                                 const std::function<absl::Status(pid_t)>& before_pivot = {},
+                                 const ListenerSink& listener_sink = {}) {
   context.pause_before_pivot = static_cast<bool>(before_pivot);
   BERTH_RETURN_IF_ERROR(namespaces.EnterPidNamespace());
   int sync[2], errors[2];
@@ -359,6 +424,17 @@ absl::StatusOr<pid_t> StartChild(ChildContext context, const NamespacePlan& name
   UniqueFd sync_read(sync[0]), sync_write(sync[1]), error_read(errors[0]), error_write(errors[1]);
   context.sync_read = sync_read.get();
   context.error_write = error_write.get();
+  UniqueFd seccomp_parent, seccomp_child;
+  if (listener_sink && process.seccomp.has_value() && process.seccomp->notify) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+      return absl::InternalError(absl::StrCat("socketpair: ", std::strerror(errno)));
+    }
+    seccomp_parent.Reset(pair[0]);
+    seccomp_child.Reset(pair[1]);
+    context.seccomp_socket = seccomp_child.get();
+    context.seccomp_socket_peer = seccomp_parent.get();
+  }
   constexpr size_t kStackSize = 256 * 1024;
   std::unique_ptr<char[]> stack(new char[kStackSize]);
   pid_t pid =
@@ -366,6 +442,7 @@ absl::StatusOr<pid_t> StartChild(ChildContext context, const NamespacePlan& name
   if (pid < 0) return absl::InternalError(absl::StrCat("clone: ", std::strerror(errno)));
   sync_read.Reset();
   error_write.Reset();
+  seccomp_child.Reset();
 
   auto abandon = [&](absl::Status status) {
     ::kill(pid, SIGKILL);
@@ -387,11 +464,16 @@ absl::StatusOr<pid_t> StartChild(ChildContext context, const NamespacePlan& name
   }
   ChildError error;
   ssize_t n = ::read(error_read.get(), &error, sizeof(error));
-  if (before_pivot && n == static_cast<ssize_t>(sizeof(error)) && error.error == 0 &&
-      std::strcmp(error.message, kHooksMarker) == 0) {
+  if (before_pivot && IsMarker(error, n, kHooksMarker)) {
     if (auto s = before_pivot(pid); !s.ok()) return abandon(s);
     if (::write(sync_write.get(), &go, 1) != 1) {
       return abandon(absl::InternalError("cannot resume the container's process"));
+    }
+    n = ::read(error_read.get(), &error, sizeof(error));
+  }
+  if (seccomp_parent && IsMarker(error, n, kSeccompMarker)) {
+    if (auto s = PassListenerOn(seccomp_parent.get(), pid, listener_sink); !s.ok()) {
+      return abandon(s);
     }
     n = ::read(error_read.get(), &error, sizeof(error));
   }
@@ -428,8 +510,25 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
       &rootfs, &process, &namespaces,          namespaces.mount_namespace, options.no_pivot,
       -1,      -1,       options.exec_fifo_fd, options.console_socket,     options.preserve_fds};
   context.stdio = options.stdio;
-  BERTH_ASSIGN_OR_RETURN(launched.pid, StartChild(context, namespaces, process, *launched.cgroup,
-                                                  &launched.exec_errors, options.before_pivot));
+  ListenerSink listener_sink;
+  if (spec.linux_config.seccomp.has_value() && !spec.linux_config.seccomp->listener_path.empty()) {
+    const Seccomp& seccomp = *spec.linux_config.seccomp;
+    listener_sink = [&](pid_t pid, int listener_fd) {
+      State state;
+      state.oci_version = std::string(kOciVersion);
+      state.id = options.container_id;
+      state.status = ContainerStatus::kCreating;
+      state.pid = pid;
+      state.bundle = bundle;
+      state.annotations = spec.annotations;
+      return SendSeccompListener(seccomp.listener_path,
+                                 ContainerProcessStateJson(state, seccomp.listener_metadata),
+                                 listener_fd);
+    };
+  }
+  BERTH_ASSIGN_OR_RETURN(launched.pid,
+                         StartChild(context, namespaces, process, *launched.cgroup,
+                                    &launched.exec_errors, options.before_pivot, listener_sink));
   return launched;
 }
 

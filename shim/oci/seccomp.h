@@ -35,8 +35,8 @@ void SetSeccompCacheDir(std::string dir);
 
 // Installs `program` in the calling process; safe between clone() and exec(). Without
 // no_new_privs the caller needs CAP_SYS_ADMIN. Returns 0, or with `notify` the listener
-// fd (CLOEXEC; handing it to linux.seccomp.listenerPath is not done yet, so the caller
-// closes it), or -errno with `error` filled in.
+// fd (CLOEXEC; the caller hands it to linux.seccomp.listenerPath, seccomp_listener.h), or
+// -errno with `error` filled in.
 int InstallSeccomp(const SeccompProgram& program, ChildError* error);
 
 }  // namespace berth::oci
