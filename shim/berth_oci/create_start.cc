@@ -147,6 +147,10 @@ int Start(const Globals& g, const std::string& id) {
     }
   }
   ::unlink(store.FifoPath(id).c_str());
+  // The create that launched the init may be gone: a failed exec is reported here.
+  absl::Status exec = AwaitExecOnFifo(
+      fifo.get(), [&] { return store.StatusOf(*record) != ContainerStatus::kStopped; });
+  if (!exec.ok()) return Fail(exec);
   // poststart failures are warnings: the container runs on (runtime-spec).
   if (auto s = RunSavedHooks(g, *record, ContainerStatus::kRunning, "poststart"); !s.ok()) {
     Fail("warning: " + std::string(s.message()));
@@ -185,8 +189,7 @@ int Run(const Globals& g, const CreateFlags& flags) {
     Delete(g, flags.id, /*force=*/true);
     return rc;
   }
-  // This process started it, so a failing exec is reported here (create and start as
-  // two processes leave no one to tell).
+  // Start reported a failed exec already; this only waits for the error pipe to close.
   if (auto exec = AwaitExec(created->exec_errors); !exec.ok()) {
     Fail(flags.id + ": " + std::string(exec.message()));
   }

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -219,10 +220,11 @@ int FindExecutable(const ProcessPlan& p, char* out, size_t size, ChildError* err
     dir = end == nullptr ? nullptr : end + 1;
   }
   if (last != ENOENT) return Fail(error, last, "exec", failed);
-  return Fail(error, last, "executable file not found in $PATH:", file);
+  return FailExecutableNotFound(error, file);
 }
 
-int RunChild(const ChildContext& c, ChildError* error) {
+// `exec_report` gets the exec fifo opened for writing, or stays -1.
+int RunChild(const ChildContext& c, ChildError* error, int* exec_report) {
   // The process starts with no signal blocked or ignored, whatever its runtime's own
   // (a shim blocks SIGCHLD for its signalfd).
   sigset_t none;
@@ -341,7 +343,9 @@ int RunChild(const ChildContext& c, ChildError* error) {
     if (fd < 0) return Fail(error, errno, "opening the exec fifo");
     char zero = 0;
     (void)!::write(fd, &zero, 1);
-    ::close(fd);
+    // Kept open until exec closes it (CLOEXEC): `start` reads on to EOF, and a failure
+    // from here on reaches it there (the process that created us may be gone).
+    *exec_report = fd;
   }
   if (p.seccomp.has_value() && late_seccomp && !seccomp_before_fifo &&
       (rc = ApplySeccomp(c, error)) < 0) {
@@ -354,7 +358,12 @@ int RunChild(const ChildContext& c, ChildError* error) {
 int ChildMain(void* arg) {
   const ChildContext& c = *static_cast<const ChildContext*>(arg);
   ChildError error;
-  RunChild(c, &error);
+  int exec_report = -1;
+  RunChild(c, &error, &exec_report);
+  if (exec_report >= 0) {
+    ::signal(SIGPIPE, SIG_IGN);  // either reader may be gone by now
+    (void)!::write(exec_report, &error, sizeof(error));
+  }
   (void)!::write(c.error_write, &error, sizeof(error));
   _exit(1);
 }
@@ -365,8 +374,9 @@ absl::Status ChildErrorStatus(ChildError& error, ssize_t n) {
     return absl::InternalError("container init died during setup");
   }
   error.message[sizeof(error.message) - 1] = '\0';
-  return absl::Status(absl::ErrnoToStatus(error.error, "").code(),
-                      absl::StrCat(error.message, ": ", std::strerror(error.error)));
+  absl::StatusCode code = absl::ErrnoToStatus(error.error, "").code();
+  if (error.complete) return absl::Status(code, error.message);
+  return absl::Status(code, absl::StrCat(error.message, ": ", std::strerror(error.error)));
 }
 
 absl::Status WriteFile(const std::string& path, const std::string& text) {
@@ -551,6 +561,26 @@ absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, con
   context.stdio = stdio;
   UniqueFd unused;
   return StartChild(context, namespaces, plan, cgroup, &unused);
+}
+
+absl::Status AwaitExecOnFifo(int fifo_fd, const std::function<bool()>& init_alive) {
+  ChildError error;
+  char* record = reinterpret_cast<char*>(&error);
+  size_t got = 0;
+  for (;;) {
+    pollfd ready{fifo_fd, POLLIN, 0};
+    int polled = ::poll(&ready, 1, 100);
+    if (polled == 0 && init_alive()) continue;
+    ssize_t n = ::read(fifo_fd, record + got, sizeof(error) - got);
+    if (n > 0) {
+      got += static_cast<size_t>(n);
+      if (got == sizeof(error)) return ChildErrorStatus(error, static_cast<ssize_t>(got));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR) && init_alive()) continue;
+    // EOF (the exec closed the fifo, or the init is gone): nothing failed to report.
+    return got == 0 ? absl::OkStatus() : ChildErrorStatus(error, static_cast<ssize_t>(got));
+  }
 }
 
 absl::Status AwaitExec(UniqueFd& exec_errors) {

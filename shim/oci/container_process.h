@@ -61,6 +61,11 @@ absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, con
 // init's error.
 absl::Status AwaitExec(UniqueFd& exec_errors);
 
+// For `start` in another process than `create`: after the init's byte, reads on from the
+// exec fifo (non-blocking, opened for reading): EOF once the init exec'd, else why its
+// exec failed. `init_alive` is asked between waits of 100 ms.
+absl::Status AwaitExecOnFifo(int fifo_fd, const std::function<bool()>& init_alive);
+
 // Places the container's init in its cgroup (limits applied) before any of its setup
 // runs, and returns once its process has been exec'd (or, with an exec fifo, once it
 // waits on it).

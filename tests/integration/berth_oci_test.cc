@@ -153,7 +153,7 @@ TEST_F(BerthOciTest, UserNamespaceMapsRootToAnUnprivilegedHostRange) {
 TEST_F(BerthOciTest, MissingExecutableIsReported) {
   RunResult r = RunBundle(BusyboxSpec({"no-such-program"}));
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_THAT(r.err, HasSubstr("executable file not found in $PATH: no-such-program"));
+  EXPECT_THAT(r.err, HasSubstr("exec: \"no-such-program\": executable file not found in $PATH"));
 }
 
 TEST_F(BerthOciTest, BindMountThroughAbsoluteSymlinkStaysInsideTheRoot) {
