@@ -67,7 +67,8 @@ int Exec(const Globals& g, const ExecFlags& flags) {
   if (!cgroup.ok()) return Fail(cgroup.status());
   auto console = ConnectConsoleSocket(flags.console_socket, process->terminal);
   if (!console.ok()) return Fail(console.status());
-  auto pid = LaunchExec(*spec, record->pid, *process, **cgroup, console->get());
+  auto pid = LaunchExec(*spec, record->pid, *process, **cgroup, console->get(), kInheritStdio,
+                        {record->id, record->bundle});
   if (!pid.ok()) return Fail(flags.id + ": " + std::string(pid.status().message()));
   if (!flags.pid_file.empty()) std::ofstream(flags.pid_file) << *pid;
   if (flags.detach) return 0;

@@ -405,7 +405,7 @@ absl::StatusOr<pid_t> ShimTask::StartExec(TaskProcess& process) {
   const int console = stdio.console_theirs ? stdio.console_theirs.get() : -1;
   const std::array<int, 3> fds = process.terminal() ? oci::kInheritStdio : stdio.child.fds();
   BERTH_ASSIGN_OR_RETURN(pid_t pid, oci::LaunchExec(*spec_, init_->pid(), *process.exec_spec(),
-                                                    *cgroup_, console, fds));
+                                                    *cgroup_, console, fds, {id_, bundle_}));
   BERTH_ASSIGN_OR_RETURN(ProcessStdio mine, FinishStdio(stdio));
   BERTH_RETURN_IF_ERROR(process.AdoptStdio(std::move(mine)));
   process.Started(pid);

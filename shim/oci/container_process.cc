@@ -397,9 +397,6 @@ int ExitCodeFromWaitStatus(int status) {
 
 namespace {
 
-// Takes a seccomp listener fd the child made, with the child's pid: passes it on.
-using ListenerSink = std::function<absl::Status(pid_t, int listener_fd)>;
-
 // True when `n` bytes read into `record` are the marker record `marker`.
 bool IsMarker(const ChildError& record, ssize_t n, const char* marker) {
   return n == static_cast<ssize_t>(sizeof(record)) && record.error == 0 &&
@@ -407,7 +404,7 @@ bool IsMarker(const ChildError& record, ssize_t n, const char* marker) {
 }
 
 // Receives the listener fd the child sent over `socket` and hands it to `sink`.
-absl::Status PassListenerOn(int socket, pid_t pid, const ListenerSink& sink) {
+absl::Status PassListenerOn(int socket, pid_t pid, const SeccompListenerSink& sink) {
   BERTH_ASSIGN_OR_RETURN(UniqueFd listener, ReceiveListenerFd(socket));
   BERTH_RETURN_IF_ERROR(sink(pid, listener.get()));
   char byte = 0;
@@ -424,7 +421,7 @@ absl::Status PassListenerOn(int socket, pid_t pid, const ListenerSink& sink) {
 absl::StatusOr<pid_t> StartChild(ChildContext context, const NamespacePlan& namespaces,
                                  const ProcessPlan& process, Cgroup& cgroup, UniqueFd* exec_errors,
                                  const std::function<absl::Status(pid_t)>& before_pivot = {},
-                                 const ListenerSink& listener_sink = {}) {
+                                 const SeccompListenerSink& listener_sink = {}) {
   context.pause_before_pivot = static_cast<bool>(before_pivot);
   BERTH_RETURN_IF_ERROR(namespaces.EnterPidNamespace());
   int sync[2], errors[2];
@@ -520,22 +517,8 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
       &rootfs, &process, &namespaces,          namespaces.mount_namespace, options.no_pivot,
       -1,      -1,       options.exec_fifo_fd, options.console_socket,     options.preserve_fds};
   context.stdio = options.stdio;
-  ListenerSink listener_sink;
-  if (spec.linux_config.seccomp.has_value() && !spec.linux_config.seccomp->listener_path.empty()) {
-    const Seccomp& seccomp = *spec.linux_config.seccomp;
-    listener_sink = [&](pid_t pid, int listener_fd) {
-      State state;
-      state.oci_version = std::string(kOciVersion);
-      state.id = options.container_id;
-      state.status = ContainerStatus::kCreating;
-      state.pid = pid;
-      state.bundle = bundle;
-      state.annotations = spec.annotations;
-      return SendSeccompListener(seccomp.listener_path,
-                                 ContainerProcessStateJson(state, seccomp.listener_metadata),
-                                 listener_fd);
-    };
-  }
+  SeccompListenerSink listener_sink =
+      ListenerStateSender(spec, {options.container_id, bundle}, ContainerStatus::kCreating, 0);
   BERTH_ASSIGN_OR_RETURN(launched.pid,
                          StartChild(context, namespaces, process, *launched.cgroup,
                                     &launched.exec_errors, options.before_pivot, listener_sink));
@@ -544,7 +527,8 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
 
 absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, const Process& process,
                                  Cgroup& cgroup, int console_socket,
-                                 const std::array<int, 3>& stdio) {
+                                 const std::array<int, 3>& stdio,
+                                 const ContainerIdentity& container) {
   // The container's own spec with its process swapped and every namespace joined
   // through the init; sysctls were the container's to set, once.
   Spec spec = container_spec;
@@ -559,8 +543,13 @@ absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, con
                        /*no_pivot=*/false, -1,    -1,          /*exec_fifo_fd=*/-1,
                        console_socket};
   context.stdio = stdio;
+  SeccompListenerSink listener_sink;
+  if (!container.id.empty()) {
+    listener_sink =
+        ListenerStateSender(container_spec, container, ContainerStatus::kRunning, init_pid);
+  }
   UniqueFd unused;
-  return StartChild(context, namespaces, plan, cgroup, &unused);
+  return StartChild(context, namespaces, plan, cgroup, &unused, {}, listener_sink);
 }
 
 absl::Status AwaitExecOnFifo(int fifo_fd, const std::function<bool()>& init_alive) {

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "common/unique_fd.h"
 #include "shim/oci/cgroups/cgroup.h"
+#include "shim/oci/seccomp_listener.h"
 #include "shim/oci/spec.h"
 
 namespace berth::oci {
@@ -52,10 +53,13 @@ struct LaunchedContainer {
 
 // Starts `process` inside the running container whose init is `init_pid`: every one of
 // its namespaces joined, placed in its cgroup, the container spec's limits, seccomp
-// and defaults applied. Returns once the process has been exec'd.
+// and defaults applied. Returns once the process has been exec'd. A seccomp listener
+// goes to linux.seccomp.listenerPath with `container`'s state ("running"); without an
+// id it is closed (notified calls fail with ENOSYS).
 absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, const Process& process,
                                  Cgroup& cgroup, int console_socket = -1,
-                                 const std::array<int, 3>& stdio = kInheritStdio);
+                                 const std::array<int, 3>& stdio = kInheritStdio,
+                                 const ContainerIdentity& container = {});
 
 // Waits on LaunchedContainer::exec_errors: OK once the process was exec'd, else the
 // init's error.

@@ -27,6 +27,26 @@ msghdr FdMessage(char* byte, iovec* iov, char* control, size_t control_size) {
 
 }  // namespace
 
+SeccompListenerSink ListenerStateSender(const Spec& spec, const ContainerIdentity& container,
+                                        ContainerStatus status, pid_t init_pid) {
+  if (!spec.linux_config.seccomp.has_value() || spec.linux_config.seccomp->listener_path.empty()) {
+    return {};
+  }
+  State state;
+  state.oci_version = std::string(kOciVersion);
+  state.id = container.id;
+  state.status = status;
+  state.pid = init_pid;
+  state.bundle = container.bundle;
+  state.annotations = spec.annotations;
+  return [state = std::move(state), path = spec.linux_config.seccomp->listener_path,
+          metadata = spec.linux_config.seccomp->listener_metadata](pid_t pid,
+                                                                   int listener_fd) mutable {
+    if (state.pid == 0) state.pid = pid;
+    return SendSeccompListener(path, ContainerProcessStateJson(pid, state, metadata), listener_fd);
+  };
+}
+
 int SendListenerFdRaw(int socket, int listener_fd) {
   char byte = 0;
   iovec iov;
@@ -57,7 +77,8 @@ absl::StatusOr<UniqueFd> ReceiveListenerFd(int socket) {
   return UniqueFd(fd);
 }
 
-std::string ContainerProcessStateJson(const State& state, const std::string& metadata) {
+std::string ContainerProcessStateJson(int process_pid, const State& state,
+                                      const std::string& metadata) {
   nlohmann::ordered_json container = {{"ociVersion", state.oci_version},
                                       {"id", state.id},
                                       {"status", std::string(ContainerStatusName(state.status))},
@@ -65,7 +86,7 @@ std::string ContainerProcessStateJson(const State& state, const std::string& met
                                       {"bundle", state.bundle}};
   if (!state.annotations.empty()) container["annotations"] = state.annotations;
   nlohmann::ordered_json json = {
-      {"ociVersion", std::string(kOciVersion)}, {"fds", {"seccompFd"}}, {"pid", state.pid}};
+      {"ociVersion", std::string(kOciVersion)}, {"fds", {"seccompFd"}}, {"pid", process_pid}};
   if (!metadata.empty()) json["metadata"] = metadata;
   json["state"] = std::move(container);
   return json.dump();

@@ -36,15 +36,18 @@ State ExampleState() {
 }
 
 TEST(SeccompListenerTest, ContainerProcessStateHasTheRuntimeSpecKeys) {
-  auto json = nlohmann::json::parse(ContainerProcessStateJson(ExampleState(), "MKNOD=/dev/null"));
+  auto json =
+      nlohmann::json::parse(ContainerProcessStateJson(4422, ExampleState(), "MKNOD=/dev/null"));
   EXPECT_EQ(json, nlohmann::json::parse(R"({
     "ociVersion": "1.2.0", "fds": ["seccompFd"], "pid": 4422, "metadata": "MKNOD=/dev/null",
     "state": {"ociVersion": "1.2.0", "id": "box", "status": "creating", "pid": 4422,
               "bundle": "/bundles/box", "annotations": {"org.example": "yes"}}})"));
   State bare = ExampleState();
   bare.annotations.clear();
-  json = nlohmann::json::parse(ContainerProcessStateJson(bare, ""));
+  json = nlohmann::json::parse(ContainerProcessStateJson(4500, bare, ""));
   EXPECT_FALSE(json.contains("metadata"));  // omitted when empty, as runc does
+  EXPECT_EQ(json["pid"], 4500);             // an exec'd process: its own pid at the top
+  EXPECT_EQ(json["state"]["pid"], 4422);    // and the init's in the state
   EXPECT_FALSE(json["state"].contains("annotations"));
 }
 
@@ -74,7 +77,7 @@ class SeccompListenerSocketTest : public ::testing::Test {
 TEST_F(SeccompListenerSocketTest, SendsTheStateAndTheFdInOneMessage) {
   UniqueFd listener = Listen();
   UniqueFd sent(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  const std::string state = ContainerProcessStateJson(ExampleState(), "");
+  const std::string state = ContainerProcessStateJson(4422, ExampleState(), "");
   BERTH_ASSERT_OK(SendSeccompListener(path_, state, sent.get()));
 
   UniqueFd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));

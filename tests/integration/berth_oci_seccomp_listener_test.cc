@@ -32,10 +32,13 @@ using ::testing::HasSubstr;
 
 // An agent on a unix socket: takes one connection, keeps the state it was sent, and
 // answers the notifications on the listener fd with `answers` in turn (a negative errno,
-// or 0 to let the syscall run), until every process under the filter is gone.
+// or 0 to let the syscall run), until every process under the filter is gone (or, with
+// `until_hangup` false, until the answers run out).
 class NotifyAgent {
  public:
-  NotifyAgent(const std::string& path, std::vector<int> answers) : answers_(std::move(answers)) {
+  NotifyAgent(const std::string& path, std::vector<int> answers, bool until_hangup = true)
+      : answers_(std::move(answers)), until_hangup_(until_hangup) {
+    ::unlink(path.c_str());
     socket_.Reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -76,6 +79,7 @@ class NotifyAgent {
     std::memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
     UniqueFd listener(fd);
     for (;;) {
+      if (!until_hangup_ && answered_ == static_cast<int>(answers_.size())) return;
       pollfd event{listener.get(), POLLIN, 0};
       // POLLHUP: no process is left under the filter.
       if (::poll(&event, 1, 20000) != 1 || (event.revents & POLLIN) == 0) return;
@@ -94,6 +98,7 @@ class NotifyAgent {
   }
 
   std::vector<int> answers_;
+  bool until_hangup_;
   UniqueFd socket_;
   bool bound_ = false;
   std::string state_;
@@ -107,6 +112,17 @@ class BerthOciSeccompListenerTest : public ::testing::Test {
   TestDir dir_, agent_dir_;
 };
 
+// A profile whose mkdir and mkdirat are the agent's at `path`.
+oci::Seccomp NotifyMkdirProfile(const std::string& path) {
+  oci::Seccomp seccomp;
+  seccomp.default_action = "SCMP_ACT_ALLOW";
+  seccomp.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
+  seccomp.syscalls = {oci::SyscallRule({"mkdir", "mkdirat"}, "SCMP_ACT_NOTIFY")};
+  seccomp.listener_path = path;
+  seccomp.listener_metadata = "berth-test-metadata";
+  return seccomp;
+}
+
 TEST_F(BerthOciSeccompListenerTest, AgentReceivesTheStateAndAnswersTheContainersSyscalls) {
   // Both places the filter goes on: before the identity change (without no_new_privs)
   // and late, before the ready report (with it).
@@ -117,12 +133,7 @@ TEST_F(BerthOciSeccompListenerTest, AgentReceivesTheStateAndAnswersTheContainers
         {"sh", "-c", "mkdir /tmp/a; echo a=$?; mkdir /tmp/b && echo b=made; ls -d /tmp/b"});
     spec.process->no_new_privileges = no_new_privileges;
     spec.annotations["org.example.test"] = "listener";
-    oci::Seccomp& seccomp = spec.linux_config.seccomp.emplace();
-    seccomp.default_action = "SCMP_ACT_ALLOW";
-    seccomp.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
-    seccomp.syscalls = {oci::SyscallRule({"mkdir", "mkdirat"}, "SCMP_ACT_NOTIFY")};
-    seccomp.listener_path = path;
-    seccomp.listener_metadata = "berth-test-metadata";
+    spec.linux_config.seccomp = NotifyMkdirProfile(path);
     BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
 
     // The first mkdir fails with the agent's errno; the second runs for real.
@@ -151,6 +162,43 @@ TEST_F(BerthOciSeccompListenerTest, AgentReceivesTheStateAndAnswersTheContainers
     EXPECT_EQ(state["state"]["bundle"], dir_.path());
     EXPECT_EQ(state["state"]["annotations"]["org.example.test"], "listener");
   }
+}
+
+TEST_F(BerthOciSeccompListenerTest, ExecdProcessSendsItsOwnListenerWithTheRunningState) {
+  const std::string path = agent_dir_ / "agent.sock";
+  oci::Spec spec = BusyboxSpec({"sleep", "60"});
+  spec.linux_config.seccomp = NotifyMkdirProfile(path);
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  TestDir state_dir;
+  auto oci = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {BERTH_TEST_BERTH_OCI, "--root", state_dir.path()});
+    return RunCommand(args);
+  };
+  const std::string id = UniqueName();
+  {
+    NotifyAgent init_agent(path, {}, /*until_hangup=*/false);  // the init's: state only
+    ASSERT_TRUE(init_agent.bound());
+    RunResult ran = oci({"run", "--detach", "--bundle", dir_.path(), id});
+    ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  }
+  int init_pid = nlohmann::json::parse(oci({"state", id}).out)["pid"];
+
+  NotifyAgent exec_agent(path, {-EMLINK});
+  ASSERT_TRUE(exec_agent.bound());
+  RunResult r = oci({"exec", id, "sh", "-c", "mkdir /tmp/x; echo status=$?"});
+  EXPECT_EQ(oci({"delete", "--force", id}).exit_code, 0);
+  exec_agent.Wait();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "status=1\n");
+  EXPECT_THAT(r.err, HasSubstr("can't create directory '/tmp/x': Too many links"));
+  ASSERT_FALSE(exec_agent.state().empty());
+  auto state = nlohmann::json::parse(exec_agent.state());
+  EXPECT_EQ(state["state"]["status"], "running");
+  EXPECT_EQ(state["state"]["id"], id);
+  EXPECT_EQ(state["state"]["pid"], init_pid);
+  EXPECT_EQ(state["state"]["bundle"], dir_.path());
+  EXPECT_GT(state["pid"].get<int>(), 0);
+  EXPECT_NE(state["pid"], init_pid);  // the exec'd process' own
 }
 
 TEST_F(BerthOciSeccompListenerTest, NoAgentAtTheListenerPathFailsTheCreate) {
