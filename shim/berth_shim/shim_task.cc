@@ -22,6 +22,7 @@
 #include "common/version.h"
 #include "shim/berth_shim/net_dev.h"
 #include "shim/oci/container_process.h"
+#include "shim/oci/fd_passing.h"
 #include "shim/oci/spec_cgroup.h"
 #include "shim/protocol/proto_time.h"
 
@@ -55,27 +56,15 @@ absl::StatusOr<PreparedStdio> PrepareStdio(bool terminal, bool with_stdin) {
 
 // The pty master the process sent over the console socket.
 absl::StatusOr<UniqueFd> ReceivePtyMaster(int socket) {
-  char data[256];
-  iovec iov{data, sizeof(data)};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr message{};
-  message.msg_iov = &iov;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof(control);
   pollfd ready{socket, POLLIN, 0};
   if (::poll(&ready, 1, 10000) <= 0) {
     return absl::DeadlineExceededError("the container sent no terminal");
   }
-  if (::recvmsg(socket, &message, MSG_CMSG_CLOEXEC) < 0) {
-    return absl::ErrnoToStatus(errno, "receiving the pty master");
-  }
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&message);
-  if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS) {
-    return absl::InternalError("the console socket carried no fd");
-  }
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
+  char name[256];
+  size_t name_size = 0;
+  int fd = oci::ReceiveFd(socket, name, sizeof(name), &name_size);
+  if (fd == -EBADMSG) return absl::InternalError("the console socket carried no fd");
+  if (fd < 0) return absl::ErrnoToStatus(-fd, "receiving the pty master");
   return UniqueFd(fd);
 }
 

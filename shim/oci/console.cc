@@ -11,25 +11,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "shim/oci/fd_passing.h"
+
 namespace berth::oci {
 namespace {
-
-// Sends `fd` with its pty name as the payload, as runc's utils.SendFd does.
-int SendFd(int socket, int fd, const char* name) {
-  iovec iov{const_cast<char*>(name), std::strlen(name)};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-  return ::sendmsg(socket, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
 
 struct FdCloser {
   int fd;
@@ -59,7 +44,8 @@ int SetupConsole(int console_socket, unsigned short rows, unsigned short cols,
     winsize ws{rows, cols, 0, 0};
     if (::ioctl(slave, TIOCSWINSZ, &ws) != 0) return Fail(error, errno, "sizing the pty");
   }
-  int rc = SendFd(console_socket, master, name);
+  // The pty name is the payload, as runc sends it.
+  ssize_t rc = SendFd(console_socket, master, name, std::strlen(name));
   if (rc < 0) return Fail(error, rc, "sending the pty to the console socket");
   if (bind_dev_console) {
     int console = ::open("/dev/console", O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0600);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/unique_fd.h"
 #include "nlohmann/json.hpp"
+#include "shim/oci/fd_passing.h"
 #include "shim/oci/spec.h"
 
 namespace berth::oci {
@@ -106,20 +107,8 @@ absl::Status SendSeccompListener(const std::string& listener_path, const std::st
   if (::connect(socket.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     return absl::ErrnoToStatus(errno, absl::StrCat(what, ": connect"));
   }
-  iovec iov{const_cast<char*>(state_json.data()), state_json.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &listener_fd, sizeof(int));
-  ssize_t sent = ::sendmsg(socket.get(), &msg, MSG_NOSIGNAL);
-  if (sent < 0) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": send"));
+  ssize_t sent = SendFd(socket.get(), listener_fd, state_json.data(), state_json.size());
+  if (sent < 0) return absl::ErrnoToStatus(static_cast<int>(-sent), absl::StrCat(what, ": send"));
   if (static_cast<size_t>(sent) != state_json.size()) {
     return absl::InternalError(absl::StrCat(what, ": short send"));
   }

@@ -16,6 +16,7 @@
 #include "common/status_matchers.h"
 #include "common/unique_fd.h"
 #include "nlohmann/json.hpp"
+#include "shim/oci/fd_passing.h"
 
 namespace berth::oci {
 namespace {
@@ -83,21 +84,10 @@ TEST_F(SeccompListenerSocketTest, SendsTheStateAndTheFdInOneMessage) {
   UniqueFd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   ASSERT_TRUE(conn);
   char buffer[4096];
-  iovec iov{buffer, sizeof(buffer)};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  ssize_t n = ::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC);
-  ASSERT_GT(n, 0);
-  EXPECT_EQ(std::string(buffer, static_cast<size_t>(n)), state);
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  ASSERT_NE(cmsg, nullptr);
-  ASSERT_EQ(cmsg->cmsg_type, SCM_RIGHTS);
-  int fd = -1;
-  std::memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+  size_t n = 0;
+  int fd = ReceiveFd(conn.get(), buffer, sizeof(buffer), &n);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(std::string(buffer, n), state);
   UniqueFd received(fd);
   struct stat a {
   }, b{};

@@ -21,6 +21,7 @@
 #include "common/unique_fd.h"
 #include "nlohmann/json.hpp"
 #include "shim/oci/default_seccomp.h"
+#include "shim/oci/fd_passing.h"
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/busybox_bundle.h"
 #include "tests/harness/subprocess.h"
@@ -63,20 +64,10 @@ class NotifyAgent {
     if (::poll(&ready, 1, 20000) != 1) return;
     UniqueFd conn(::accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     char buffer[8192];
-    iovec iov{buffer, sizeof(buffer)};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    ssize_t n = ::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC);
-    if (n <= 0) return;
-    state_.assign(buffer, static_cast<size_t>(n));
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS) return;
-    int fd = -1;
-    std::memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+    size_t n = 0;
+    int fd = oci::ReceiveFd(conn.get(), buffer, sizeof(buffer), &n);
+    if (fd < 0) return;
+    state_.assign(buffer, n);
     UniqueFd listener(fd);
     for (;;) {
       if (!until_hangup_ && answered_ == static_cast<int>(answers_.size())) return;

@@ -29,6 +29,7 @@
 #include "nlohmann/json.hpp"
 #include "shim/oci/capabilities.h"
 #include "shim/oci/default_seccomp.h"
+#include "shim/oci/fd_passing.h"
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/busybox_bundle.h"
 #include "tests/harness/subprocess.h"
@@ -478,27 +479,16 @@ TEST_F(BerthOciLifecycleTest, ExecJoinsEveryNamespaceAndTheCgroup) {
 
 // Accepts one connection on `listener` and receives the fd sent over it (runc's
 // console-socket protocol); -1 after `seconds`.
-int ReceiveFd(int listener, int seconds) {
+int AcceptFd(int listener, int seconds) {
   pollfd ready{listener, POLLIN, 0};
   if (::poll(&ready, 1, seconds * 1000) != 1) return -1;
   int conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
   if (conn < 0) return -1;
   char name[128];
-  iovec iov{name, sizeof(name)};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  int fd = -1;
-  if (::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0) {
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    if (cmsg != nullptr && cmsg->cmsg_type == SCM_RIGHTS)
-      std::memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-  }
+  size_t name_size = 0;
+  int fd = oci::ReceiveFd(conn, name, sizeof(name), &name_size);
   ::close(conn);
-  return fd;
+  return fd < 0 ? -1 : fd;
 }
 
 TEST_F(BerthOciLifecycleTest, TerminalMasterGoesToTheConsoleSocket) {
@@ -518,7 +508,7 @@ TEST_F(BerthOciLifecycleTest, TerminalMasterGoesToTheConsoleSocket) {
   BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
   RunResult created = Oci({"create", "--bundle", dir_.path(), "--console-socket", socket_path, id});
   ASSERT_EQ(created.exit_code, 0) << created.err;
-  int master = ReceiveFd(listener, 10);
+  int master = AcceptFd(listener, 10);
   ::close(listener);
   ASSERT_GE(master, 0);
   ASSERT_EQ(Oci({"start", id}).exit_code, 0);
