@@ -21,7 +21,7 @@ struct CreateFlags {
   std::string pid_file;
   std::string console_socket;
   bool no_pivot = false;
-  bool no_new_keyring = false;  // berth never makes a session keyring: nothing to skip
+  bool no_new_keyring = false;  // keep the caller's session keyring
   unsigned preserve_fds = 0;
   bool detach = false;  // run only
 };

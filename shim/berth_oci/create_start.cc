@@ -86,6 +86,7 @@ absl::StatusOr<Created> CreateContainer(const Globals& g, const CreateFlags& fla
   }
   options.container_id = flags.id;
   options.no_pivot = flags.no_pivot;
+  options.new_session_keyring = !flags.no_new_keyring;
   options.exec_fifo_fd = fifo.get();
   auto launched = LaunchContainer(*spec, bundle, options);
   if (!launched.ok()) return release(launched.status());

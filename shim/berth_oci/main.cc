@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--preserve-fds", create.preserve_fds,
                     "Pass this many fds after stdio (3, 4, …) to the process");
     cmd->add_flag("--no-new-keyring", create.no_new_keyring,
-                  "Accepted; berth never creates a session keyring");
+                  "Keep the caller's session keyring instead of a new one");
   };
   auto* create_cmd = app.add_subcommand("create", "Create a container");
   add_create_flags(create_cmd);

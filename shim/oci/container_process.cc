@@ -57,7 +57,19 @@ struct ChildContext {
   // passes it on to linux.seccomp.listenerPath and answers with a byte.
   int seccomp_socket = -1;
   int seccomp_socket_peer = -1;  // the parent's end, closed first: its death then reads as EOF
+  // The name of a new session keyring to join (runc's "_ses.<id>"), or null to keep the
+  // caller's.
+  const char* session_keyring = nullptr;
 };
+
+// A new session keyring, so that the container does not share the keys of whoever
+// started it; possessor may do anything, the user view, read, search and link (runc's
+// default). A kernel without keys support (ENOSYS) is no error, as in runc.
+constexpr uint32_t kSessionKeyringPermissions = 0x3f000000     // KEY_POS_ALL
+                                                | 0x00010000   // KEY_USR_VIEW
+                                                | 0x00020000   // KEY_USR_READ
+                                                | 0x00080000   // KEY_USR_SEARCH
+                                                | 0x00100000;  // KEY_USR_LINK
 
 // Records on the error pipe with error 0 that are not failures: the parent acts, then
 // lets the child go on.
@@ -263,6 +275,12 @@ int RunChild(const ChildContext& c, ChildError* error, int* exec_report) {
     return Fail(error, errno, "becoming root in the user namespace");
   }
   if (::setsid() < 0) return Fail(error, errno, "setsid");
+  if (c.session_keyring != nullptr) {
+    long serial = LinuxSyscalls().JoinSessionKeyring(c.session_keyring, kSessionKeyringPermissions);
+    if (serial < 0 && serial != -ENOSYS) {
+      return Fail(error, static_cast<int>(serial), "joining a new session keyring");
+    }
+  }
   BeforePivot before_pivot;
   if (c.pause_before_pivot) before_pivot = {PauseForHooks, const_cast<ChildContext*>(&c)};
   if (c.setup_rootfs &&
@@ -517,6 +535,8 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
       &rootfs, &process, &namespaces,          namespaces.mount_namespace, options.no_pivot,
       -1,      -1,       options.exec_fifo_fd, options.console_socket,     options.preserve_fds};
   context.stdio = options.stdio;
+  const std::string keyring = absl::StrCat("_ses.", options.container_id);
+  if (options.new_session_keyring) context.session_keyring = keyring.c_str();
   SeccompListenerSink listener_sink =
       ListenerStateSender(spec, {options.container_id, bundle}, ContainerStatus::kCreating, 0);
   BERTH_ASSIGN_OR_RETURN(launched.pid,
@@ -543,6 +563,9 @@ absl::StatusOr<pid_t> LaunchExec(const Spec& container_spec, pid_t init_pid, con
                        /*no_pivot=*/false, -1,    -1,          /*exec_fifo_fd=*/-1,
                        console_socket};
   context.stdio = stdio;
+  // As runc's exec: a session keyring of the container's name, not the caller's.
+  const std::string keyring = absl::StrCat("_ses.", container.id);
+  if (!container.id.empty()) context.session_keyring = keyring.c_str();
   SeccompListenerSink listener_sink;
   if (!container.id.empty()) {
     listener_sink =

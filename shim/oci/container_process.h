@@ -35,6 +35,9 @@ struct LaunchOptions {
   // The process' stdin, stdout and stderr (e.g. pipes a shim holds the other ends of);
   // a terminal's pty replaces them.
   std::array<int, 3> stdio = kInheritStdio;
+  // runc's default: the init joins a new session keyring "_ses.<container_id>" instead of
+  // keeping the caller's (runc's --no-new-keyring clears it).
+  bool new_session_keyring = true;
   // Run by the parent once the init has made its mounts and before its pivot_root, with
   // the init's pid (prestart, createRuntime and createContainer hooks); an error stops
   // the launch.

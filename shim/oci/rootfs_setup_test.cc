@@ -78,6 +78,10 @@ class RecordingSyscalls final : public Syscalls {
     calls.push_back({"personality", "", "", persona});
     return 0;
   }
+  long JoinSessionKeyring(const char* name, uint32_t permissions) override {
+    calls.push_back({"keyring", name, "", permissions});
+    return 1;
+  }
   std::vector<std::string> Names() const {
     std::vector<std::string> names;
     for (const Call& c : calls) names.push_back(c.name);

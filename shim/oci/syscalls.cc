@@ -1,6 +1,7 @@
 #include "shim/oci/syscalls.h"
 
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/stat.h>
@@ -48,6 +49,12 @@ class RealSyscalls final : public Syscalls {
   }
   int Personality(unsigned long persona) override {
     return ::personality(persona) < 0 ? -errno : 0;  // it returns the previous persona
+  }
+  long JoinSessionKeyring(const char* name, uint32_t permissions) override {
+    long serial = ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name);
+    if (serial < 0) return -errno;
+    if (::syscall(SYS_keyctl, KEYCTL_SETPERM, serial, permissions) < 0) return -errno;
+    return serial;
   }
 };
 

@@ -26,6 +26,9 @@ class Syscalls {
   virtual int Sethostname(const char* name, size_t length) = 0;
   virtual int Setdomainname(const char* name, size_t length) = 0;
   virtual int Personality(unsigned long persona) = 0;
+  // keyctl(KEYCTL_JOIN_SESSION_KEYRING) of a new keyring `name`, then its permissions set
+  // to `permissions`; its serial, or -errno.
+  virtual long JoinSessionKeyring(const char* name, uint32_t permissions) = 0;
 };
 
 // The real calls.

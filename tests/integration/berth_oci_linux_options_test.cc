@@ -109,6 +109,32 @@ TEST_F(BerthOciLinuxOptionsTest, BoottimeOffsetShowsInTheContainersUptime) {
   EXPECT_THAT(lines[3], ::testing::MatchesRegex("boottime +86400 +0"));
 }
 
+// /proc/keys lists the keys a process may view: its session keyring among them. By
+// default (runc's too) the init and exec'd processes are in a new one named after the
+// container; --no-new-keyring keeps the caller's.
+TEST_F(BerthOciLinuxOptionsTest, ContainerGetsASessionKeyringOfItsOwn) {
+  oci::Spec spec = BusyboxSpec({"sleep", "60"});
+  spec.linux_config.masked_paths.clear();  // /proc/keys is masked by default
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  std::string id = UniqueName();
+  ASSERT_EQ(Oci({"run", "--detach", "--bundle", dir_.path(), id}).exit_code, 0);
+  RunResult exec_keys = Oci({"exec", id, "cat", "/proc/keys"});
+  EXPECT_EQ(Oci({"delete", "--force", id}).exit_code, 0);
+  ASSERT_EQ(exec_keys.exit_code, 0) << exec_keys.err;
+  EXPECT_THAT(exec_keys.out, HasSubstr("_ses." + id + ":")) << exec_keys.out;
+
+  spec.process->args = {"cat", "/proc/keys"};
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  std::string own = UniqueName();
+  RunResult fresh = Oci({"run", "--bundle", dir_.path(), own});
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  EXPECT_THAT(fresh.out, HasSubstr("_ses." + own + ":")) << fresh.out;
+  std::string kept = UniqueName();
+  RunResult caller = Oci({"run", "--no-new-keyring", "--bundle", dir_.path(), kept});
+  ASSERT_EQ(caller.exit_code, 0) << caller.err;
+  EXPECT_THAT(caller.out, Not(HasSubstr("_ses." + kept))) << caller.out;
+}
+
 TEST_F(BerthOciLinuxOptionsTest, ExecJoinsTheTimeNamespaceWithItsOffsets) {
   oci::Spec spec = BusyboxSpec({"sleep", "60"});
   spec.linux_config.namespaces.push_back({"time", ""});
