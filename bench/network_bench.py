@@ -22,6 +22,7 @@ network gives (see ctr_conflist). stdlib only.
 import datetime
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -277,6 +278,21 @@ def cleanup(a):
         if f" -o {n['berth_bridge']} " in line:
             subprocess.run(["iptables", "-w", "5", "-t", "nat", "-D"] + line.split()[1:],
                            capture_output=True)
+    # `ctr run --rm --cni` does not run the conflist's DEL: the bridge plugin's masquerade
+    # rule and chain stay in nat POSTROUTING for every container it ran. Their comment
+    # names the container, "<namespace>-<id>", and the namespace is this bench's prefix.
+    nat = subprocess.run(["iptables", "-w", "5", "-t", "nat", "-S", "POSTROUTING"],
+                         capture_output=True, text=True).stdout
+    for line in nat.splitlines():
+        if f'id: \\"{a.prefix}-' not in line:
+            continue
+        rule = shlex.split(line)[1:]  # iptables -S quotes the comment as a shell would
+        subprocess.run(["iptables", "-w", "5", "-t", "nat", "-D"] + rule, capture_output=True)
+        chain = rule[-1]
+        if chain.startswith("CNI-"):
+            for flag in ("-F", "-X"):
+                subprocess.run(["iptables", "-w", "5", "-t", "nat", flag, chain],
+                               capture_output=True)
     return rc
 
 
