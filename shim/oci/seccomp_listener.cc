@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -13,21 +14,6 @@
 #include "shim/oci/spec.h"
 
 namespace berth::oci {
-namespace {
-
-// A one-byte message with room for one fd; `control` must outlive the message.
-msghdr FdMessage(char* byte, iovec* iov, char* control, size_t control_size) {
-  *iov = iovec{byte, 1};
-  msghdr msg{};
-  msg.msg_iov = iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = control_size;
-  return msg;
-}
-
-}  // namespace
-
 SeccompListenerSink ListenerStateSender(const Spec& spec, const ContainerIdentity& container,
                                         ContainerStatus status, pid_t init_pid) {
   if (!spec.linux_config.seccomp.has_value() || spec.linux_config.seccomp->listener_path.empty()) {
@@ -49,33 +35,22 @@ SeccompListenerSink ListenerStateSender(const Spec& spec, const ContainerIdentit
 }
 
 int SendListenerFdRaw(int socket, int listener_fd) {
-  char byte = 0;
-  iovec iov;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg = FdMessage(&byte, &iov, control, sizeof(control));
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &listener_fd, sizeof(int));
-  return ::sendmsg(socket, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+  const char byte = 0;
+  ssize_t sent = SendFd(socket, listener_fd, &byte, 1);
+  if (sent < 0) return static_cast<int>(sent);
+  return sent == 1 ? 0 : -EIO;
 }
 
 absl::StatusOr<UniqueFd> ReceiveListenerFd(int socket) {
   char byte = 0;
-  iovec iov;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg = FdMessage(&byte, &iov, control, sizeof(control));
-  if (::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC) != 1) {
-    return absl::InternalError("receiving the seccomp listener from the container's process");
-  }
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  if (cmsg == nullptr || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) {
+  size_t received = 0;
+  int fd = ReceiveFd(socket, &byte, 1, &received);
+  if (fd >= 0 && received == 1) return UniqueFd(fd);
+  if (fd >= 0) ::close(fd);
+  if (fd == -EBADMSG && received == 1) {
     return absl::InternalError("the container's process sent no seccomp listener");
   }
-  int fd = -1;
-  std::memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-  return UniqueFd(fd);
+  return absl::InternalError("receiving the seccomp listener from the container's process");
 }
 
 std::string ContainerProcessStateJson(int process_pid, const State& state,
