@@ -94,8 +94,11 @@ absl::StatusOr<std::unique_ptr<DaemonHost>> DaemonHost::Start(const HostConfig& 
     grpc_names.insert(grpc_names.end(), hosted.grpc_service_names.begin(),
                       hosted.grpc_service_names.end());
   }
+  const std::map<std::string, std::vector<proto::ServiceMethod>> methods = proto::ServiceMethods();
   for (const std::string& name : grpc_names) {
-    for (const proto::ServiceMethod& m : proto::ServiceMethods(name)) {
+    auto service = methods.find(name);
+    if (service == methods.end()) continue;
+    for (const proto::ServiceMethod& m : service->second) {
       host->grpc_metrics_->InitializeMethod(absl::StrCat("/", name, "/", m.name),
                                             m.client_streaming, m.server_streaming);
     }

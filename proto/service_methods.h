@@ -1,10 +1,9 @@
 // The methods of berth's gRPC services, known without the generated descriptor pool.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
-
-#include "absl/strings/string_view.h"
 
 namespace berth::proto {
 
@@ -14,11 +13,11 @@ struct ServiceMethod {
   bool server_streaming = false;
 };
 
-// The methods of a service of proto/ by its full name ("berth.runtime.v1.Containers"),
-// in declaration order; empty for a service that is not there. Read from the services'
-// FileDescriptorSet compiled into the binary: asking the generated descriptor pool
-// instead would build, and keep for good, the descriptors of every file the service's
-// file imports (about 0.7 MB in berthd).
-std::vector<ServiceMethod> ServiceMethods(absl::string_view full_service_name);
+// Every service of proto/ by its full name ("berth.runtime.v1.Containers") with its
+// methods in declaration order, read in one parse of the services' FileDescriptorSet
+// compiled into the binary: asking the generated descriptor pool instead would build,
+// and keep for good, the descriptors of every file the services import (about 0.7 MB in
+// berthd).
+std::map<std::string, std::vector<ServiceMethod>> ServiceMethods();
 
 }  // namespace berth::proto
