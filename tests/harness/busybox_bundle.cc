@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
 #include "shim/oci/default_spec.h"
 
 namespace berth::testing {
@@ -48,6 +49,17 @@ absl::Status WriteBundleConfig(const std::string& dir, const oci::Spec& spec) {
   out << oci::SerializeSpec(spec);
   out.flush();
   return out ? absl::OkStatus() : absl::InternalError("cannot write " + dir + "/config.json");
+}
+
+RunResult RunBerthOci(const std::string& root, std::vector<std::string> args) {
+  args.insert(args.begin(), {BERTH_TEST_BERTH_OCI, "--root", root});
+  return RunCommand(args);
+}
+
+std::string BerthOciStatus(const std::string& root, const std::string& id) {
+  RunResult r = RunBerthOci(root, {"state", id});
+  if (r.exit_code != 0) return "error: " + r.err;
+  return nlohmann::json::parse(r.out)["status"].get<std::string>();
 }
 
 }  // namespace berth::testing

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "shim/oci/spec.h"
+#include "tests/harness/subprocess.h"
 
 namespace berth::testing {
 
@@ -18,5 +19,11 @@ oci::Spec BusyboxSpec(const std::vector<std::string>& args);
 
 // Writes <dir>/config.json.
 absl::Status WriteBundleConfig(const std::string& dir, const oci::Spec& spec);
+
+// The build's berth-oci with `--root root` and `args`.
+RunResult RunBerthOci(const std::string& root, std::vector<std::string> args);
+
+// The "status" `berth-oci state` reports for container `id`, or "error: <its stderr>".
+std::string BerthOciStatus(const std::string& root, const std::string& id);
 
 }  // namespace berth::testing

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "common/status_matchers.h"
-#include "nlohmann/json.hpp"
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/busybox_bundle.h"
 #include "tests/harness/subprocess.h"
@@ -24,15 +23,8 @@ using ::testing::HasSubstr;
 class BerthOciExecFailureTest : public ::testing::Test {
  protected:
   void SetUp() override { BERTH_ASSERT_OK(MakeBusyboxRootfs(dir_.path())); }
-  RunResult Oci(std::vector<std::string> args) {
-    args.insert(args.begin(), {BERTH_TEST_BERTH_OCI, "--root", state_.path()});
-    return RunCommand(args);
-  }
-  std::string Status(const std::string& id) {
-    RunResult r = Oci({"state", id});
-    if (r.exit_code != 0) return "error: " + r.err;
-    return nlohmann::json::parse(r.out)["status"].get<std::string>();
-  }
+  RunResult Oci(std::vector<std::string> args) { return RunBerthOci(state_.path(), args); }
+  std::string Status(const std::string& id) { return BerthOciStatus(state_.path(), id); }
   TestDir dir_, state_;
 };
 

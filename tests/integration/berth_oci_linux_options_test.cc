@@ -58,10 +58,7 @@ class BerthOciLinuxOptionsTest : public ::testing::Test {
     if (!WriteBundleConfig(dir_.path(), spec).ok()) return {};
     return Oci({"run", "--bundle", dir_.path(), UniqueName()});
   }
-  RunResult Oci(std::vector<std::string> args) {
-    args.insert(args.begin(), {BERTH_TEST_BERTH_OCI, "--root", state_.path()});
-    return RunCommand(args);
-  }
+  RunResult Oci(std::vector<std::string> args) { return RunBerthOci(state_.path(), args); }
 
   TestDir dir_, state_;
 };

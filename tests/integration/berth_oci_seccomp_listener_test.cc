@@ -161,10 +161,7 @@ TEST_F(BerthOciSeccompListenerTest, ExecdProcessSendsItsOwnListenerWithTheRunnin
   spec.linux_config.seccomp = NotifyMkdirProfile(path);
   BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
   TestDir state_dir;
-  auto oci = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {BERTH_TEST_BERTH_OCI, "--root", state_dir.path()});
-    return RunCommand(args);
-  };
+  auto oci = [&](std::vector<std::string> args) { return RunBerthOci(state_dir.path(), args); };
   const std::string id = UniqueName();
   {
     NotifyAgent init_agent(path, {}, /*until_hangup=*/false);  // the init's: state only

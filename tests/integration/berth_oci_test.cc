@@ -364,15 +364,8 @@ TEST_F(BerthOciTest, MemoryHogIsOomKilled) {
 
 class BerthOciLifecycleTest : public BerthOciTest {
  protected:
-  RunResult Oci(std::vector<std::string> args) {
-    args.insert(args.begin(), {BERTH_TEST_BERTH_OCI, "--root", state_.path()});
-    return RunCommand(args);
-  }
-  std::string Status(const std::string& id) {
-    RunResult r = Oci({"state", id});
-    if (r.exit_code != 0) return "error: " + r.err;
-    return nlohmann::json::parse(r.out)["status"].get<std::string>();
-  }
+  RunResult Oci(std::vector<std::string> args) { return RunBerthOci(state_.path(), args); }
+  std::string Status(const std::string& id) { return BerthOciStatus(state_.path(), id); }
   TestDir state_;
 };
 
