@@ -36,6 +36,14 @@ absl::string_view FreezerStateName(FreezerState state) {
   return "thawed";
 }
 
+std::vector<std::string> Cgroup::Directories() const {
+  std::vector<std::string> directories;
+  for (CgroupHierarchyDirectory& d : HierarchyDirectories()) {
+    directories.push_back(std::move(d.directory));
+  }
+  return directories;
+}
+
 absl::StatusOr<std::unique_ptr<Cgroup>> CreateCgroup(const std::string& cgroups_path,
                                                      const CgroupLayout& layout) {
   return Make(cgroups_path, layout, /*create=*/true);

@@ -48,6 +48,12 @@ struct CgroupStats {
   } block_io;
 };
 
+// A cgroup's directory in one mounted hierarchy.
+struct CgroupHierarchyDirectory {
+  std::string mountpoint;  // the hierarchy's, e.g. /sys/fs/cgroup/cpu,cpuacct
+  std::string directory;   // the cgroup's, under the mountpoint
+};
+
 // Owns the cgroup's directories while it owns them: a cgroup made by CreateCgroup is
 // removed by Destroy() or, failing that, by the destructor, unless Release() handed it
 // on (to a shim that outlives this process, say). OpenCgroup gives a handle that owns
@@ -60,8 +66,10 @@ class Cgroup {
   // The cgroup's path as /proc/<pid>/cgroup shows it: the v2 path, or on v1 the path in
   // the memory hierarchy (the first mounted one when there is no memory controller).
   virtual std::string path() const = 0;
-  // Every directory of this cgroup, one per hierarchy, for diagnostics and tests.
-  virtual std::vector<std::string> Directories() const = 0;
+  // The cgroup's directory in each hierarchy it has one in (v1 controllers, the v2 tree).
+  virtual std::vector<CgroupHierarchyDirectory> HierarchyDirectories() const = 0;
+  // The directories alone, in the same order.
+  std::vector<std::string> Directories() const;
 
   virtual absl::Status AddProcess(pid_t pid) = 0;
   virtual absl::Status Apply(const CgroupResources& resources) = 0;

@@ -17,9 +17,11 @@ class HybridCgroup final : public Cgroup {
 
   std::string path() const override { return v1_->path(); }
 
-  std::vector<std::string> Directories() const override {
-    std::vector<std::string> dirs = v1_->Directories();
-    for (std::string& dir : v2_->Directories()) dirs.push_back(std::move(dir));
+  std::vector<CgroupHierarchyDirectory> HierarchyDirectories() const override {
+    std::vector<CgroupHierarchyDirectory> dirs = v1_->HierarchyDirectories();
+    for (CgroupHierarchyDirectory& dir : v2_->HierarchyDirectories()) {
+      dirs.push_back(std::move(dir));
+    }
     return dirs;
   }
 

@@ -1,6 +1,7 @@
 // Making, configuring and removing real cgroups with every implementation this host runs.
 #include "shim/oci/cgroups/cgroup.h"
 
+#include "absl/strings/match.h"
 #include "shim/oci/cgroups/cgroup_path.h"
 #include "shim/oci/cgroups/cgroup_test_fixture.h"
 
@@ -25,6 +26,30 @@ TEST_P(CgroupTest, CreateMakesEveryDirectoryAndDestroyRemovesThem) {
   BERTH_EXPECT_OK((*cgroup)->Destroy());
   for (const std::string& dir : ExpectedDirs(name)) EXPECT_FALSE(DirExists(dir)) << dir;
   BERTH_EXPECT_OK((*cgroup)->Destroy());  // idempotent
+}
+
+TEST_P(CgroupTest, HierarchyDirectoriesPairEachDirectoryWithItsMountpoint) {
+  std::string name = NewName();
+  auto cgroup = CreateCgroup(name, layout_);
+  BERTH_ASSERT_OK(cgroup);
+  std::vector<std::string> expected_mountpoints;
+  if (!v2()) {
+    for (const CgroupHierarchy& h : layout_.v1_hierarchies) {
+      expected_mountpoints.push_back(h.mountpoint);
+    }
+  }
+  if (!layout_.unified_mountpoint.empty()) {
+    expected_mountpoints.push_back(layout_.unified_mountpoint);
+  }
+  std::vector<std::string> mountpoints;
+  for (const CgroupHierarchyDirectory& d : (*cgroup)->HierarchyDirectories()) {
+    mountpoints.push_back(d.mountpoint);
+    EXPECT_TRUE(absl::StartsWith(d.directory, d.mountpoint + "/")) << d.directory;
+    EXPECT_TRUE(absl::EndsWith(d.directory, "/" + name)) << d.directory;
+  }
+  EXPECT_THAT(mountpoints, ::testing::UnorderedElementsAreArray(expected_mountpoints));
+  EXPECT_THAT((*cgroup)->Directories(), ::testing::UnorderedElementsAreArray(ExpectedDirs(name)));
+  BERTH_EXPECT_OK((*cgroup)->Destroy());
 }
 
 TEST_P(CgroupTest, DestructorRemovesUnlessReleased) {

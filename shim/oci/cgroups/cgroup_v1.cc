@@ -67,9 +67,9 @@ class V1Cgroup final : public Cgroup {
 
   std::string path() const override { return dirs_[Primary()].cgroup_path; }
 
-  std::vector<std::string> Directories() const override {
-    std::vector<std::string> dirs;
-    for (const V1Dir& d : dirs_) dirs.push_back(d.dir);
+  std::vector<CgroupHierarchyDirectory> HierarchyDirectories() const override {
+    std::vector<CgroupHierarchyDirectory> dirs;
+    for (const V1Dir& d : dirs_) dirs.push_back({d.mountpoint, d.dir});
     return dirs;
   }
 

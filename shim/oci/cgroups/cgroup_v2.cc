@@ -92,7 +92,9 @@ class V2Cgroup final : public Cgroup {
   }
 
   std::string path() const override { return cgroup_path_; }
-  std::vector<std::string> Directories() const override { return {dir_}; }
+  std::vector<CgroupHierarchyDirectory> HierarchyDirectories() const override {
+    return {{mountpoint_, dir_}};
+  }
 
   absl::Status AddProcess(pid_t pid) override {
     return WriteFile(dir_ + "/cgroup.procs", absl::StrCat(pid));
