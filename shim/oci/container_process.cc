@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
+#include "shim/oci/cgroup_view_plan.h"
 #include "shim/oci/child_error.h"
 #include "shim/oci/console.h"
 #include "shim/oci/namespace_plan.h"
@@ -529,6 +530,7 @@ absl::StatusOr<LaunchedContainer> LaunchContainer(const Spec& spec, const std::s
                                                                  : spec.linux_config.cgroups_path;
   BERTH_ASSIGN_OR_RETURN(launched.cgroup, CreateCgroup(launched.cgroups_path, layout));
   BERTH_RETURN_IF_ERROR(launched.cgroup->Apply(CgroupResourcesFromSpec(spec.linux_config)));
+  BERTH_RETURN_IF_ERROR(PlanCgroupView(layout, launched.cgroup->HierarchyDirectories(), rootfs));
   BERTH_ASSIGN_OR_RETURN(ProcessPlan process, PlanProcess(spec));
   BERTH_ASSIGN_OR_RETURN(NamespacePlan namespaces, PlanNamespaces(spec));
   ChildContext context{

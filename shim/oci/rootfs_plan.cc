@@ -92,15 +92,24 @@ absl::StatusOr<RootfsPlan> PlanRootfs(const Spec& spec, const std::string& bundl
     step.recursive_attr_clr = flags->recursive_attr_clr;
     if (m.type == "cgroup") {
       // "cgroup" means the container's view of its cgroups. On a pure v2 host that is a
-      // cgroup2 mount (scoped by the cgroup namespace). On v1/hybrid hosts runc binds
-      // each v1 hierarchy's container directory under a tmpfs; until the runtime places
-      // containers in cgroups it mounts that tmpfs empty rather than expose the host's.
+      // cgroup2 mount (scoped by the cgroup namespace). On v1/hybrid hosts it is a tmpfs
+      // the container's cgroup directories are bound in (PlanCgroupView); the tmpfs
+      // turns read-only only once they are.
       struct statfs fs {};
       bool unified = ::statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
-      step.source = plan.Keep(unified ? "cgroup" : "tmpfs");
-      step.fstype = plan.Keep(unified ? "cgroup2" : "tmpfs");
-      step.flags = flags->flags;
-      step.data = unified ? nullptr : plan.Keep("mode=755,size=0k");
+      if (unified) {
+        step.source = plan.Keep("cgroup");
+        step.fstype = plan.Keep("cgroup2");
+        step.flags = flags->flags;
+      } else {
+        step.source = plan.Keep("tmpfs");
+        step.fstype = plan.Keep("tmpfs");
+        step.data = plan.Keep("mode=755");
+        step.flags = flags->flags & ~MS_RDONLY;
+        step.propagation = flags->propagation;
+        step.cgroup_view = true;
+        step.cgroup_view_readonly = (flags->flags & MS_RDONLY) != 0;
+      }
       plan.mounts.push_back(step);
       continue;
     }

@@ -28,6 +28,26 @@ struct MountStep {
   uint64_t recursive_attr_clr = 0;
   bool populate_dev = false;    // this is /dev as a tmpfs: create devices and links
   bool refuse_symlink = false;  // proc and sysfs: a destination that is a link is refused
+  // A "cgroup" mount on a v1 or hybrid host: this is its tmpfs, plan.cgroup_view goes in
+  // it, and then it is remounted read-only when the mount asked "ro".
+  bool cgroup_view = false;
+  bool cgroup_view_readonly = false;
+};
+
+// What a "cgroup" mount shows on a v1 or hybrid host, as runc lays it out: in a tmpfs, a
+// directory per hierarchy named as the host names it, with the container's own cgroup
+// directory bound on it, and a link for each controller mounted with others.
+struct CgroupView {
+  struct Bind {
+    const char* name = nullptr;    // one path component: "memory", "cpu,cpuacct", "unified"
+    const char* source = nullptr;  // the container's cgroup directory on the host
+  };
+  struct Link {
+    const char* name = nullptr;    // "cpu"
+    const char* target = nullptr;  // "cpu,cpuacct": a sibling in the tmpfs
+  };
+  std::vector<Bind> binds;
+  std::vector<Link> links;
 };
 
 struct DeviceNode {
@@ -48,6 +68,7 @@ struct RootfsPlan {
   std::vector<DeviceNode> devices;  // created under a populated /dev
   std::vector<const char*> masked_paths;
   std::vector<const char*> readonly_paths;
+  CgroupView cgroup_view;  // PlanCgroupView fills it once the container's cgroup exists
 
   // Owns the strings the pointers above refer to; a deque never moves its elements.
   std::deque<std::string> strings;
@@ -55,7 +76,8 @@ struct RootfsPlan {
 };
 
 // Docker's and runc's default device nodes (null, zero, full, random, urandom, tty) plus
-// the spec's linux.devices. `bundle` resolves a relative root.path.
+// the spec's linux.devices. `bundle` resolves a relative root.path. A "cgroup" mount on a
+// v1 or hybrid host is left with an empty cgroup_view: see PlanCgroupView.
 absl::StatusOr<RootfsPlan> PlanRootfs(const Spec& spec, const std::string& bundle);
 
 }  // namespace berth::oci

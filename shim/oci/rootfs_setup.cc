@@ -99,15 +99,27 @@ int MountStepIn(int root_fd, const MountStep& step, Syscalls& sys, ChildError* e
   rc = sys.Mount(step.source, FdPath(target).text, step.fstype, step.flags, step.data);
   if (rc < 0) return Fail(error, rc, "mounting", step.destination);
 
+  if (!step.readonly_remount) return 0;
   // The new mount is reached by resolving the destination again.
   int mounted = OpenInRootRaw(root_fd, step.destination, O_PATH | O_CLOEXEC);
   if (mounted < 0) return Fail(error, mounted, "reopening mount", step.destination);
   FdCloser close_mounted{mounted};
-  if (step.readonly_remount) {
-    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | (step.flags & MS_REC);
-    rc = sys.Mount(nullptr, FdPath(mounted).text, nullptr, flags, nullptr);
-    if (rc < 0) return Fail(error, rc, "remounting read-only", step.destination);
+  unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | (step.flags & MS_REC);
+  rc = sys.Mount(nullptr, FdPath(mounted).text, nullptr, flags, nullptr);
+  if (rc < 0) return Fail(error, rc, "remounting read-only", step.destination);
+  return 0;
+}
+
+// Propagation and recursive attributes, once whatever goes in the mount is there: they
+// then reach the mounts under it too.
+int ApplyMountAttributes(int root_fd, const MountStep& step, Syscalls& sys, ChildError* error) {
+  if (step.propagation == 0 && step.recursive_attr_set == 0 && step.recursive_attr_clr == 0) {
+    return 0;
   }
+  int mounted = OpenInRootRaw(root_fd, step.destination, O_PATH | O_CLOEXEC);
+  if (mounted < 0) return Fail(error, mounted, "reopening mount", step.destination);
+  FdCloser close_mounted{mounted};
+  int rc = 0;
   if (step.propagation != 0) {
     rc = sys.Mount(nullptr, FdPath(mounted).text, nullptr, step.propagation, nullptr);
     if (rc < 0) return Fail(error, rc, "setting propagation of", step.destination);
@@ -117,6 +129,56 @@ int MountStepIn(int root_fd, const MountStep& step, Syscalls& sys, ChildError* e
                           step.recursive_attr_clr);
     if (rc < 0) return Fail(error, rc, "setting recursive mount attributes of", step.destination);
   }
+  return 0;
+}
+
+// Read-only when asked, and never less strict than the mount already is: a user
+// namespace may not clear the nosuid, nodev or noexec its mounts came with.
+int RemountBind(int fd, unsigned long flags, bool readonly, Syscalls& sys) {
+  struct statvfs vfs {};
+  if (::fstatvfs(fd, &vfs) == 0) {
+    flags |= (vfs.f_flag & ST_NOSUID) ? MS_NOSUID : 0;
+    flags |= (vfs.f_flag & ST_NODEV) ? MS_NODEV : 0;
+    flags |= (vfs.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0;
+  }
+  flags &=
+      MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+  flags |= MS_BIND | MS_REMOUNT | (readonly ? MS_RDONLY : 0);
+  return sys.Mount(nullptr, FdPath(fd).text, nullptr, flags, nullptr);
+}
+
+// Fills a cgroup mount's fresh tmpfs with plan.cgroup_view (made relative to the tmpfs:
+// nothing in it could lead elsewhere yet), then makes it read-only when asked.
+int PopulateCgroupView(int root_fd, const MountStep& step, const CgroupView& view, Syscalls& sys,
+                       ChildError* error) {
+  int tmpfs = OpenInRootRaw(root_fd, step.destination, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (tmpfs < 0) return Fail(error, tmpfs, "opening the cgroup mount", step.destination);
+  FdCloser close_tmpfs{tmpfs};
+  const bool readonly = step.cgroup_view_readonly;
+  for (const CgroupView::Bind& bind : view.binds) {
+    if (::mkdirat(tmpfs, bind.name, 0755) != 0 && errno != EEXIST) {
+      return Fail(error, errno, "creating cgroup directory", bind.name);
+    }
+    int target = OpenInRootRaw(tmpfs, bind.name, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+    if (target < 0) return Fail(error, target, "resolving cgroup directory", bind.name);
+    FdCloser close_target{target};
+    int rc = sys.Mount(bind.source, FdPath(target).text, nullptr, MS_BIND | MS_REC, nullptr);
+    if (rc < 0) return Fail(error, rc, "binding cgroup", bind.source);
+    if (!readonly && step.flags == 0) continue;
+    // A bind takes no flags: they come with a remount of what was bound.
+    int bound = OpenInRootRaw(tmpfs, bind.name, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+    if (bound < 0) return Fail(error, bound, "reopening cgroup directory", bind.name);
+    FdCloser close_bound{bound};
+    rc = RemountBind(bound, step.flags, readonly, sys);
+    if (rc < 0) return Fail(error, rc, "remounting cgroup", bind.source);
+  }
+  for (const CgroupView::Link& link : view.links) {
+    int rc = sys.Symlinkat(link.target, tmpfs, link.name);
+    if (rc < 0 && rc != -EEXIST) return Fail(error, rc, "creating cgroup link", link.name);
+  }
+  if (!readonly) return 0;
+  int rc = RemountBind(tmpfs, step.flags, /*readonly=*/true, sys);
+  if (rc < 0) return Fail(error, rc, "remounting read-only", step.destination);
   return 0;
 }
 
@@ -321,6 +383,11 @@ int SetupRootfs(const RootfsPlan& plan, bool no_pivot, Syscalls& sys, ChildError
   for (const MountStep& step : plan.mounts) {
     if ((rc = MountStepIn(root_fd, step, sys, error)) < 0) return rc;
     if (step.populate_dev && (rc = PopulateDev(root_fd, sys, error)) < 0) return rc;
+    if (step.cgroup_view &&
+        (rc = PopulateCgroupView(root_fd, step, plan.cgroup_view, sys, error)) < 0) {
+      return rc;
+    }
+    if ((rc = ApplyMountAttributes(root_fd, step, sys, error)) < 0) return rc;
   }
   for (const DeviceNode& node : plan.devices) {
     if ((rc = CreateDevice(root_fd, node, sys, error)) < 0) return rc;

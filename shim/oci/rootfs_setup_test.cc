@@ -24,14 +24,23 @@ using ::testing::StartsWith;
 class RecordingSyscalls final : public Syscalls {
  public:
   struct Call {
+    Call(std::string name, std::string target, std::string fstype, unsigned long flags,
+         std::string source = "")
+        : name(std::move(name)),
+          target(std::move(target)),
+          fstype(std::move(fstype)),
+          flags(flags),
+          source(std::move(source)) {}
     std::string name, target, fstype;
     unsigned long flags = 0;
+    std::string source;  // of a mount
   };
   std::vector<Call> calls;
 
   int Mount(const char* source, const char* target, const char* fstype, unsigned long flags,
             const char*) override {
-    calls.push_back({"mount", target ? target : "", fstype ? fstype : "", flags});
+    calls.push_back(
+        {"mount", target ? target : "", fstype ? fstype : "", flags, source ? source : ""});
     return 0;
   }
   int MountSetattr(int, bool recursive, uint64_t attr_set, uint64_t) override {
@@ -180,6 +189,63 @@ TEST_F(RootfsSetupTest, RecursiveAttributesFollowTheMountAndItsPropagation) {
   EXPECT_EQ(sys.calls[4].flags, static_cast<unsigned long>(MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID));
   EXPECT_EQ(sys.calls[5].name, "mount");  // /plain: no attributes, no mount_setattr
   EXPECT_EQ(sys.calls[6].name, "sethostname");
+}
+
+TEST_F(RootfsSetupTest, CgroupViewIsBoundInItsTmpfsWhichTurnsReadOnlyLast) {
+  RootfsPlan plan = Plan({});
+  MountStep tmpfs;
+  tmpfs.source = "tmpfs";
+  tmpfs.fstype = "tmpfs";
+  tmpfs.destination = "/sys/fs/cgroup";
+  tmpfs.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  tmpfs.cgroup_view = true;
+  tmpfs.cgroup_view_readonly = true;
+  plan.mounts.push_back(tmpfs);
+  plan.cgroup_view.binds = {{"cpu,cpuacct", "/host/cpu,cpuacct/c1"}, {"memory", "/host/memory/c1"}};
+  plan.cgroup_view.links = {{"cpu", "cpu,cpuacct"}, {"cpuacct", "cpu,cpuacct"}};
+  RecordingSyscalls sys;
+  ChildError error;
+  ASSERT_EQ(SetupRootfs(plan, false, sys, &error), 0) << error.message;
+
+  const unsigned long kept = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  const unsigned long readonly = MS_BIND | MS_REMOUNT | MS_RDONLY;
+  ASSERT_GE(sys.calls.size(), 10u);
+  EXPECT_EQ(sys.calls[2].fstype, "tmpfs");
+  EXPECT_EQ(sys.calls[2].flags, kept);  // writable until the binds are in
+  EXPECT_EQ(sys.calls[3].source, "/host/cpu,cpuacct/c1");
+  EXPECT_EQ(sys.calls[3].flags, static_cast<unsigned long>(MS_BIND | MS_REC));
+  EXPECT_EQ(sys.calls[4].flags & (readonly | kept), readonly | kept);
+  EXPECT_EQ(sys.calls[5].source, "/host/memory/c1");
+  EXPECT_EQ(sys.calls[6].flags & (readonly | kept), readonly | kept);
+  EXPECT_EQ(sys.calls[7].name, "symlink");
+  EXPECT_EQ(sys.calls[7].target, "cpu");
+  EXPECT_EQ(sys.calls[7].fstype, "cpu,cpuacct");  // the fake keeps a link's target there
+  EXPECT_EQ(sys.calls[8].target, "cpuacct");
+  EXPECT_EQ(sys.calls[9].name, "mount");  // the tmpfs itself, read-only
+  EXPECT_THAT(sys.calls[9].target, StartsWith("/proc/self/fd/"));
+  EXPECT_EQ(sys.calls[9].source, "");
+  EXPECT_EQ(sys.calls[9].flags & (readonly | kept), readonly | kept);
+  EXPECT_EQ(sys.calls[10].name, "sethostname");
+  // Mount points made inside the rootfs, named as the host names the hierarchies.
+  EXPECT_TRUE(std::filesystem::is_directory(dir_ + "/rootfs/sys/fs/cgroup/cpu,cpuacct"));
+  EXPECT_TRUE(std::filesystem::is_directory(dir_ + "/rootfs/sys/fs/cgroup/memory"));
+}
+
+TEST_F(RootfsSetupTest, WritableCgroupViewIsNotRemounted) {
+  RootfsPlan plan = Plan({});
+  MountStep tmpfs;
+  tmpfs.source = "tmpfs";
+  tmpfs.fstype = "tmpfs";
+  tmpfs.destination = "/sys/fs/cgroup";
+  tmpfs.cgroup_view = true;
+  plan.mounts.push_back(tmpfs);
+  plan.cgroup_view.binds = {{"pids", "/host/pids/c1"}};
+  RecordingSyscalls sys;
+  ChildError error;
+  ASSERT_EQ(SetupRootfs(plan, false, sys, &error), 0) << error.message;
+  ASSERT_GE(sys.calls.size(), 5u);
+  EXPECT_EQ(sys.calls[3].source, "/host/pids/c1");
+  EXPECT_EQ(sys.calls[4].name, "sethostname");
 }
 
 TEST_F(RootfsSetupTest, ProcDestinationThatIsALinkIsRefused) {
