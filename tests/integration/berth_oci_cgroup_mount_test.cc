@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -158,6 +160,38 @@ TEST_F(BerthOciCgroupMountTest, ContainerSeesItsOwnLimitsReadOnly) {
     }
   }
   // `run` removed the container's cgroup on its way out.
+  for (const std::string& dir : HostDirectories(cgroup)) {
+    EXPECT_FALSE(std::filesystem::exists(dir)) << dir;
+  }
+}
+
+// Without "ro" the binds are the container's cgroup itself: a limit it writes is the
+// one its cgroup has on the host. (Not on v2: where the hierarchy is mounted nsdelegate,
+// as systemd and the cgroup v2 guest mount it, a cgroup namespace's root may not set its
+// own limits, whatever the mount.)
+TEST_F(BerthOciCgroupMountTest, WritableMountIsTheContainersOwnCgroup) {
+  if (HostIsPureV2()) GTEST_SKIP() << "v1 and hybrid hosts only";
+  std::string cgroup = UniqueName();
+  oci::Spec spec =
+      LimitedSpec({"sh", "-c", "echo 21 > /sys/fs/cgroup/pids/pids.max; sleep 60"}, cgroup);
+  for (oci::Mount& m : spec.mounts) {
+    if (m.type == "cgroup") m.options = {"nosuid", "noexec", "nodev", "relatime"};
+  }
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  std::string id = UniqueName();
+  ASSERT_EQ(Oci({"run", "--detach", "--bundle", dir_.path(), id}).exit_code, 0);
+  const oci::CgroupHierarchy* pids = layout_.FindHierarchy("pids");
+  ASSERT_NE(pids, nullptr);
+  const std::string host_file = oci::CgroupDirectory(pids->mountpoint, pids->root,
+                                                     oci::NestCgroupPath(pids->own_path, cgroup)) +
+                                "/pids.max";
+  std::string limit;
+  for (int i = 0; i < 200 && limit != "21"; ++i) {
+    std::ifstream(host_file) >> limit;
+    if (limit != "21") ::usleep(10000);
+  }
+  EXPECT_EQ(Oci({"delete", "--force", id}).exit_code, 0);
+  EXPECT_EQ(limit, "21") << host_file;
   for (const std::string& dir : HostDirectories(cgroup)) {
     EXPECT_FALSE(std::filesystem::exists(dir)) << dir;
   }
