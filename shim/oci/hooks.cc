@@ -1,5 +1,6 @@
 #include "shim/oci/hooks.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -17,8 +18,13 @@ namespace berth::oci {
 namespace {
 
 // The namespaces a hook joins, opened by the parent (user first, as setns needs).
-std::vector<UniqueFd> OpenNamespaces(pid_t pid) {
+struct HookNamespaces {
   std::vector<UniqueFd> fds;
+  bool pid = false;  // the pid namespace is among them
+};
+
+HookNamespaces OpenNamespaces(pid_t pid) {
+  HookNamespaces namespaces;
   for (const char* ns : {"user", "ipc", "uts", "net", "pid", "cgroup", "mnt"}) {
     std::string path = absl::StrCat("/proc/", pid, "/ns/", ns);
     std::string self = absl::StrCat("/proc/self/ns/", ns);
@@ -29,9 +35,25 @@ std::vector<UniqueFd> OpenNamespaces(pid_t pid) {
       continue;
     }
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd) fds.push_back(std::move(fd));
+    if (!fd) continue;
+    namespaces.fds.push_back(std::move(fd));
+    if (std::string(ns) == "pid") namespaces.pid = true;
   }
-  return fds;
+  return namespaces;
+}
+
+// After setns into a pid namespace only the caller's children are in it: the hook runs
+// as a child of this process, which waits and exits as the hook did. (The process group
+// the parent kills on a timeout holds both.)
+void ForkIntoPidNamespace() {
+  pid_t hook = ::fork();
+  if (hook < 0) _exit(126);
+  if (hook == 0) return;
+  int status = 0;
+  while (::waitpid(hook, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+  _exit(128 + WTERMSIG(status));
 }
 
 absl::Status RunHook(const Hook& hook, absl::string_view phase, const std::string& state_json,
@@ -40,7 +62,7 @@ absl::Status RunHook(const Hook& hook, absl::string_view phase, const std::strin
       hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
   std::vector<char*> argv = ArgvPointers(args);
   std::vector<char*> envp = ArgvPointers(hook.env);
-  std::vector<UniqueFd> namespaces;
+  HookNamespaces namespaces;
   if (join_pid > 0) namespaces = OpenNamespaces(join_pid);
   int in[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe");
@@ -48,13 +70,17 @@ absl::Status RunHook(const Hook& hook, absl::string_view phase, const std::strin
   pid_t pid = ::fork();
   if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
   if (pid == 0) {
-    for (const UniqueFd& ns : namespaces) {
+    ::close(write_end.get());  // the hook's stdin must end when the parent closes its end
+    ::setpgid(0, 0);
+    for (const UniqueFd& ns : namespaces.fds) {
       if (::setns(ns.get(), 0) != 0) _exit(126);
     }
+    if (namespaces.pid) ForkIntoPidNamespace();
     ::dup2(read_end.get(), 0);
     ::execve(hook.path.c_str(), argv.data(), envp.data());
     _exit(127);
   }
+  ::setpgid(pid, pid);  // as the child does: whichever runs first
   read_end.Reset();
   // The state goes in whole or the hook sees EOF early; a hook need not read it.
   ::signal(SIGPIPE, SIG_IGN);
@@ -67,7 +93,7 @@ absl::Status RunHook(const Hook& hook, absl::string_view phase, const std::strin
   int status = 0;
   while (::waitpid(pid, &status, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      ::kill(pid, SIGKILL);
+      ::kill(-pid, SIGKILL);  // the hook and, in a pid namespace, the process waiting on it
       ::waitpid(pid, &status, 0);
       return absl::DeadlineExceededError(
           absl::StrCat(phase, " hook ", hook.path, " timed out after ", *hook.timeout, "s"));

@@ -693,14 +693,17 @@ oci::Hook ShellHook(const std::string& script, std::optional<int> timeout = std:
 TEST_F(BerthOciLifecycleTest, HooksRunAtTheirMomentsWithTheState) {
   TestDir out;
   std::string id = UniqueName();
-  oci::Spec spec = BusyboxSpec({"sh", "-c", "echo main"});
+  oci::Spec spec =
+      BusyboxSpec({"sh", "-c", "readlink /proc/self/ns/pid > /hookout/main-pidns; echo main"});
   spec.mounts.push_back({"/hookout", "bind", out.path(), {"rbind"}});
   spec.hooks.create_runtime = {ShellHook("cat > " + (out / "createRuntime.json"))};
   // In the container's namespaces, before pivot_root: the host's paths, its hostname.
-  spec.hooks.create_container = {
-      ShellHook("cat > " + (out / "createContainer.json") + "; hostname > " + (out / "cc-host"))};
+  spec.hooks.create_container = {ShellHook("cat > " + (out / "createContainer.json") +
+                                           "; hostname > " + (out / "cc-host") +
+                                           "; readlink /proc/self/ns/pid > " + (out / "cc-pidns"))};
   // In the container after pivot_root: the container's own /bin/sh and mounts.
-  spec.hooks.start_container = {ShellHook("cat > /hookout/startContainer.json")};
+  spec.hooks.start_container = {ShellHook(
+      "cat > /hookout/startContainer.json; readlink /proc/self/ns/pid > /hookout/sc-pidns")};
   spec.hooks.poststart = {ShellHook("cat > " + (out / "poststart.json"))};
   spec.hooks.poststop = {ShellHook("cat > " + (out / "poststop.json"))};
   BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
@@ -721,6 +724,11 @@ TEST_F(BerthOciLifecycleTest, HooksRunAtTheirMomentsWithTheState) {
     EXPECT_EQ(state["bundle"], dir_.path()) << phase;
   }
   EXPECT_EQ(ReadWhole(out / "cc-host"), "berth-test\n");
+  // The container's hooks are in its pid namespace too, not only its other ones.
+  std::string container_pidns = ReadWhole(out / "main-pidns");
+  EXPECT_NE(container_pidns, ReadLink("/proc/self/ns/pid") + "\n");
+  EXPECT_EQ(ReadWhole(out / "cc-pidns"), container_pidns);
+  EXPECT_EQ(ReadWhole(out / "sc-pidns"), container_pidns);
 }
 
 TEST_F(BerthOciLifecycleTest, FailingOrSlowCreateHooksStopTheCreate) {
