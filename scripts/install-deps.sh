@@ -15,7 +15,7 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libabsl-dev libseccomp-dev prometheus-cpp-dev libgtest-dev libgmock-dev
   libsqlite3-dev libcurl4-openssl-dev libarchive-dev libssl-dev nlohmann-json3-dev
-  libcli11-dev libsystemd-dev
+  libcli11-dev libsystemd-dev libdbus-1-dev
   # runtime
   containernetworking-plugins iptables iproute2 busybox-static procps
   # tests

@@ -12,6 +12,10 @@ namespace berth::oci::cli {
 
 struct Globals {
   std::string root = "/run/berth-oci";
+  // --systemd-cgroup: containers' cgroups are systemd scopes; linux.cgroupsPath must be
+  // "slice:prefix:name" (default "system.slice:berth-oci:<id>"). Without the flag such a
+  // path still picks systemd; other paths are cgroupfs paths.
+  bool systemd_cgroup = false;
   ContainerStore store() const { return ContainerStore(root); }
 };
 

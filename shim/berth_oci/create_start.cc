@@ -11,9 +11,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/unique_fd.h"
 #include "shim/berth_oci/commands.h"
+#include "shim/oci/cgroups/systemd_unit.h"
 #include "shim/oci/container_process.h"
 #include "shim/oci/hooks.h"
 #include "shim/oci/spec.h"
@@ -56,6 +58,14 @@ absl::StatusOr<Created> CreateContainer(const Globals& g, const CreateFlags& fla
   std::string bundle = std::filesystem::absolute(flags.bundle, ec).lexically_normal().string();
   auto spec = LoadSpec(bundle);
   if (!spec.ok()) return spec.status();
+  std::string& cgroups_path = spec->linux_config.cgroups_path;
+  if (g.systemd_cgroup && cgroups_path.empty()) {
+    cgroups_path = absl::StrCat("system.slice:berth-oci:", flags.id);
+  } else if (g.systemd_cgroup && !IsSystemdCgroupsPath(cgroups_path)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--systemd-cgroup: expected linux.cgroupsPath of the form \"slice:prefix:name\", got \"",
+        cgroups_path, "\""));
+  }
   ContainerStore store = g.store();
   if (auto s = store.Reserve(flags.id); !s.ok()) return s;
   auto release = [&](absl::Status s) {

@@ -66,11 +66,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Globals g;
   std::string log_path, log_format;
-  bool systemd_cgroup = false;
   app.add_option("--root", g.root, "Root directory for container state")->capture_default_str();
   app.add_option("--log", log_path, "Accepted for runc compatibility; errors go to stderr");
   app.add_option("--log-format", log_format, "Accepted for runc compatibility");
-  app.add_flag("--systemd-cgroup", systemd_cgroup, "Use the systemd cgroup driver");
+  app.add_flag("--systemd-cgroup", g.systemd_cgroup, "Use the systemd cgroup driver");
 
   CreateFlags create;
   auto add_create_flags = [&create](CLI::App* cmd) {
@@ -133,8 +132,6 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   SetLog(log_path, log_format);
-  if (systemd_cgroup)
-    return Fail("--systemd-cgroup: the systemd cgroup driver is not supported yet");
   if (create_cmd->parsed()) return Create(g, create);
   if (run_cmd->parsed()) return Run(g, create);
   if (exec_cmd->parsed()) {

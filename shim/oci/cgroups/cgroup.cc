@@ -4,12 +4,16 @@
 #include "shim/oci/cgroups/cgroup_fs.h"
 #include "shim/oci/cgroups/cgroup_path.h"
 #include "shim/oci/cgroups/cgroup_variants.h"
+#include "shim/oci/cgroups/systemd_unit.h"
 
 namespace berth::oci {
 namespace {
 
 absl::StatusOr<std::unique_ptr<Cgroup>> Make(const std::string& cgroups_path,
                                              const CgroupLayout& layout, bool create) {
+  if (IsSystemdCgroupsPath(cgroups_path)) {
+    return MakeSystemdCgroup(layout, cgroups_path, create, [] { return ConnectToSystemd(); });
+  }
   BERTH_ASSIGN_OR_RETURN(std::string cleaned, CleanCgroupsPath(cgroups_path));
   switch (layout.version) {
     case CgroupLayout::Version::kV1:

@@ -111,8 +111,9 @@ absl::Status SignalAllProcesses(Cgroup& cgroup, int signal, bool freeze);
 // Creates the cgroup named by an OCI linux.cgroupsPath:
 //  - "/a/b": used as is under every hierarchy;
 //  - "a/b": nested under this process' own cgroup in each hierarchy (layout.*own_path);
-//  - "slice:prefix:name": the systemd driver's form, not supported yet (FailedPrecondition,
-//    saying whether systemd runs at all);
+//  - "slice:prefix:name": the systemd driver's form, a transient scope unit systemd makes
+//    when the first process is added (cgroup v2 only; FailedPrecondition when systemd does
+//    not run or the host has v1 controllers);
 //  - ".." components are refused. The leaf must not exist yet (AlreadyExists).
 // On failure everything created so far is removed.
 absl::StatusOr<std::unique_ptr<Cgroup>> CreateCgroup(const std::string& cgroups_path,

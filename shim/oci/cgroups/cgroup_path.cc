@@ -1,7 +1,5 @@
 #include "shim/oci/cgroups/cgroup_path.h"
 
-#include <unistd.h>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -10,24 +8,9 @@
 
 namespace berth::oci {
 
-absl::StatusOr<std::string> CleanCgroupsPath(absl::string_view cgroups_path,
-                                             absl::string_view systemd_marker) {
+absl::StatusOr<std::string> CleanCgroupsPath(absl::string_view cgroups_path) {
   if (cgroups_path.empty()) return absl::InvalidArgumentError("the cgroups path is empty");
   bool absolute = absl::StartsWith(cgroups_path, "/");
-  std::vector<absl::string_view> colon_parts = absl::StrSplit(cgroups_path, ':');
-  if (!absolute && colon_parts.size() == 3) {
-    std::string marker(systemd_marker);
-    if (access(marker.c_str(), F_OK) == 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "cgroups path \"", cgroups_path,
-          "\" is in the systemd form slice:prefix:name: systemd cgroup driver not supported yet; "
-          "use a cgroupfs path such as /berth/<id>"));
-    }
-    return absl::FailedPreconditionError(
-        absl::StrCat("cgroups path \"", cgroups_path,
-                     "\" is in the systemd form slice:prefix:name, but systemd is not running (no ",
-                     marker, "); use a cgroupfs path such as /berth/<id>"));
-  }
   std::vector<absl::string_view> kept;
   for (absl::string_view part : absl::StrSplit(cgroups_path, '/', absl::SkipEmpty())) {
     if (part == ".") continue;

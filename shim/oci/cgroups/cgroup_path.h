@@ -10,11 +10,9 @@
 namespace berth::oci {
 
 // Checks `cgroups_path` and returns it without "." or empty components: "/a/b" when
-// absolute, "a/b" when relative. Refuses "..", the root cgroup and an empty path. The
-// systemd driver's "slice:prefix:name" form fails with FailedPrecondition, telling
-// whether systemd runs (`systemd_marker` exists, as sd_booted(3) checks).
-absl::StatusOr<std::string> CleanCgroupsPath(
-    absl::string_view cgroups_path, absl::string_view systemd_marker = "/run/systemd/system");
+// absolute, "a/b" when relative. Refuses "..", the root cgroup and an empty path. (The
+// systemd driver's "slice:prefix:name" form is told apart before: IsSystemdCgroupsPath.)
+absl::StatusOr<std::string> CleanCgroupsPath(absl::string_view cgroups_path);
 
 // The absolute cgroup path of a cleaned cgroupsPath: relative ones nest under `own_path`.
 std::string NestCgroupPath(absl::string_view own_path, absl::string_view cleaned);

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "shim/oci/cgroups/cgroup.h"
 #include "shim/oci/cgroups/cgroup_layout.h"
+#include "shim/oci/cgroups/systemd_dbus.h"
 
 namespace berth::oci {
 
@@ -27,5 +28,12 @@ absl::StatusOr<std::unique_ptr<Cgroup>> MakeV2Cgroup(const CgroupLayout& layout,
 // v1 controllers for resources plus the v2 tree for tracking (cgroup_hybrid.cc).
 absl::StatusOr<std::unique_ptr<Cgroup>> MakeHybridCgroup(const CgroupLayout& layout,
                                                          const std::string& cleaned, bool create);
+
+// A transient systemd scope named by "slice:prefix:name" (cgroup_systemd.cc): made when
+// its first process is added, stopped by Destroy(). Needs systemd (`systemd_marker`) to
+// create one, and cgroup v2.
+absl::StatusOr<std::unique_ptr<Cgroup>> MakeSystemdCgroup(
+    const CgroupLayout& layout, const std::string& cgroups_path, bool create,
+    const SystemdConnector& connect, const std::string& systemd_marker = "/run/systemd/system");
 
 }  // namespace berth::oci
