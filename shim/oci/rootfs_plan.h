@@ -22,7 +22,9 @@ struct MountStep {
   unsigned long flags = 0;        // MS_* for the mount itself
   unsigned long propagation = 0;  // applied after mounting, 0 for none
   bool bind = false;
-  bool readonly_remount = false;  // a bind asked read-only: remount after binding
+  // A bind ignores every flag but MS_REC: the ones it asked for (ro, nosuid, nodev,
+  // noexec, atime) are set by remounting it, 0 when it asked for none.
+  unsigned long bind_remount_flags = 0;
   // MOUNT_ATTR_* set and cleared on the mount and every mount under it ("rro", "rnoexec").
   uint64_t recursive_attr_set = 0;
   uint64_t recursive_attr_clr = 0;

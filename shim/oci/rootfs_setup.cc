@@ -67,6 +67,21 @@ int EnsureFileInRoot(int root_fd, const char* path) {
   return 0;
 }
 
+// Read-only when asked, and never less strict than the mount already is: a user
+// namespace may not clear the nosuid, nodev or noexec its mounts came with.
+int RemountBind(int fd, unsigned long flags, bool readonly, Syscalls& sys) {
+  struct statvfs vfs {};
+  if (::fstatvfs(fd, &vfs) == 0) {
+    flags |= (vfs.f_flag & ST_NOSUID) ? MS_NOSUID : 0;
+    flags |= (vfs.f_flag & ST_NODEV) ? MS_NODEV : 0;
+    flags |= (vfs.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0;
+  }
+  flags &=
+      MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+  flags |= MS_BIND | MS_REMOUNT | (readonly ? MS_RDONLY : 0);
+  return sys.Mount(nullptr, FdPath(fd).text, nullptr, flags, nullptr);
+}
+
 int MountStepIn(int root_fd, const MountStep& step, Syscalls& sys, ChildError* error) {
   if (step.refuse_symlink) {
     int existing = OpenInRootRaw(root_fd, step.destination, O_PATH | O_NOFOLLOW);
@@ -99,14 +114,14 @@ int MountStepIn(int root_fd, const MountStep& step, Syscalls& sys, ChildError* e
   rc = sys.Mount(step.source, FdPath(target).text, step.fstype, step.flags, step.data);
   if (rc < 0) return Fail(error, rc, "mounting", step.destination);
 
-  if (!step.readonly_remount) return 0;
+  if (step.bind_remount_flags == 0) return 0;
   // The new mount is reached by resolving the destination again.
   int mounted = OpenInRootRaw(root_fd, step.destination, O_PATH | O_CLOEXEC);
   if (mounted < 0) return Fail(error, mounted, "reopening mount", step.destination);
   FdCloser close_mounted{mounted};
-  unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | (step.flags & MS_REC);
-  rc = sys.Mount(nullptr, FdPath(mounted).text, nullptr, flags, nullptr);
-  if (rc < 0) return Fail(error, rc, "remounting read-only", step.destination);
+  rc = RemountBind(mounted, step.bind_remount_flags, (step.bind_remount_flags & MS_RDONLY) != 0,
+                   sys);
+  if (rc < 0) return Fail(error, rc, "remounting with its options", step.destination);
   return 0;
 }
 
@@ -130,21 +145,6 @@ int ApplyMountAttributes(int root_fd, const MountStep& step, Syscalls& sys, Chil
     if (rc < 0) return Fail(error, rc, "setting recursive mount attributes of", step.destination);
   }
   return 0;
-}
-
-// Read-only when asked, and never less strict than the mount already is: a user
-// namespace may not clear the nosuid, nodev or noexec its mounts came with.
-int RemountBind(int fd, unsigned long flags, bool readonly, Syscalls& sys) {
-  struct statvfs vfs {};
-  if (::fstatvfs(fd, &vfs) == 0) {
-    flags |= (vfs.f_flag & ST_NOSUID) ? MS_NOSUID : 0;
-    flags |= (vfs.f_flag & ST_NODEV) ? MS_NODEV : 0;
-    flags |= (vfs.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0;
-  }
-  flags &=
-      MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
-  flags |= MS_BIND | MS_REMOUNT | (readonly ? MS_RDONLY : 0);
-  return sys.Mount(nullptr, FdPath(fd).text, nullptr, flags, nullptr);
 }
 
 // Fills a cgroup mount's fresh tmpfs with plan.cgroup_view (made relative to the tmpfs:

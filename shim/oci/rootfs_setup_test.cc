@@ -191,6 +191,26 @@ TEST_F(RootfsSetupTest, RecursiveAttributesFollowTheMountAndItsPropagation) {
   EXPECT_EQ(sys.calls[6].name, "sethostname");
 }
 
+TEST_F(RootfsSetupTest, BindIsRemountedWithTheFlagsItAskedFor) {
+  std::filesystem::create_directories(dir_ + "/outside/tree");
+  RootfsPlan plan =
+      Plan({{"/locked", "bind", dir_ + "/outside/tree", {"rbind", "nosuid", "nodev", "noexec"}},
+            {"/ro", "bind", dir_ + "/outside/tree", {"bind", "ro"}},
+            {"/plain", "bind", dir_ + "/outside/tree", {"rbind"}}});
+  RecordingSyscalls sys;
+  ChildError error;
+  ASSERT_EQ(SetupRootfs(plan, false, sys, &error), 0) << error.message;
+  ASSERT_GE(sys.calls.size(), 7u);
+  const unsigned long remount = MS_BIND | MS_REMOUNT;
+  EXPECT_EQ(sys.calls[2].flags, static_cast<unsigned long>(MS_BIND | MS_REC));
+  EXPECT_EQ(sys.calls[3].flags & (remount | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY),
+            remount | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  EXPECT_EQ(sys.calls[4].flags, static_cast<unsigned long>(MS_BIND));
+  EXPECT_EQ(sys.calls[5].flags & (remount | MS_RDONLY), remount | MS_RDONLY);
+  EXPECT_EQ(sys.calls[6].flags, static_cast<unsigned long>(MS_BIND | MS_REC));  // no remount
+  EXPECT_EQ(sys.calls[7].name, "sethostname");
+}
+
 TEST_F(RootfsSetupTest, CgroupViewIsBoundInItsTmpfsWhichTurnsReadOnlyLast) {
   RootfsPlan plan = Plan({});
   MountStep tmpfs;

@@ -16,6 +16,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/status_matchers.h"
 #include "tests/harness/berthd_process.h"
 #include "tests/harness/busybox_bundle.h"
@@ -190,6 +191,24 @@ TEST_F(BerthOciLinuxOptionsTest, RecursiveAttributesReachEverySubmountOfABind) {
   std::map<std::string, std::string> atime =
       options_in_container({"rbind", "rstrictatime", "rnoatime"});
   EXPECT_THAT(flags(atime["/tree/sub"]), Contains("noatime"));
+}
+
+// A bind's own options (not the recursive r* ones) hold on the bind: the kernel ignores
+// them at bind time, so they take a remount; an executable there no longer runs.
+TEST_F(BerthOciLinuxOptionsTest, BindKeepsItsNosuidNodevNoexec) {
+  TestDir tree;
+  std::filesystem::copy_file("/bin/busybox", tree / "busybox");
+  oci::Spec spec = BusyboxSpec(
+      {"sh", "-c", "grep ' /tree ' /proc/self/mountinfo | cut -d' ' -f6; /tree/busybox true"});
+  spec.mounts.push_back({"/tree", "bind", tree.path(), {"rbind", "nosuid", "nodev", "noexec"}});
+  RunResult r = RunBundle(spec);
+  EXPECT_EQ(r.exit_code, 126) << r.out << r.err;  // the shell's "cannot execute"
+  std::vector<std::string> flags = absl::StrSplit(absl::StripSuffix(r.out, "\n"), ',');
+  EXPECT_THAT(flags, ::testing::IsSupersetOf({"nosuid", "nodev", "noexec"})) << r.out;
+
+  spec.mounts.back().options = {"rbind"};  // the same tree, bound plainly, runs
+  spec.process->args = {"/tree/busybox", "true"};
+  EXPECT_EQ(RunBundle(spec).exit_code, 0);
 }
 
 // The masked paths are covered by binding the container's /dev/null over them. With a
