@@ -61,6 +61,10 @@ struct ChildContext {
   // The name of a new session keyring to join (runc's "_ses.<id>"), or null to keep the
   // caller's.
   const char* session_keyring = nullptr;
+  // The parent's ends of the sync and error pipes, closed first: the parent's death then
+  // reads as EOF (a child waiting for the hooks to run would otherwise wait for ever).
+  int sync_write = -1;
+  int error_read = -1;
 };
 
 // A new session keyring, so that the container does not share the keys of whoever
@@ -251,6 +255,8 @@ int RunChild(const ChildContext& c, ChildError* error, int* exec_report) {
     }
   }
   if (c.seccomp_socket_peer >= 0) ::close(c.seccomp_socket_peer);
+  if (c.sync_write >= 0) ::close(c.sync_write);
+  if (c.error_read >= 0) ::close(c.error_read);
   for (int target = 0; target < 3; ++target) {
     if (c.stdio[target] >= 0 && ::dup2(c.stdio[target], target) < 0) {
       return Fail(error, errno, "dup2 of stdio");
@@ -450,6 +456,8 @@ absl::StatusOr<pid_t> StartChild(ChildContext context, const NamespacePlan& name
   UniqueFd sync_read(sync[0]), sync_write(sync[1]), error_read(errors[0]), error_write(errors[1]);
   context.sync_read = sync_read.get();
   context.error_write = error_write.get();
+  context.sync_write = sync_write.get();
+  context.error_read = error_read.get();
   UniqueFd seccomp_parent, seccomp_child;
   if (listener_sink && process.seccomp.has_value() && process.seccomp->notify) {
     int pair[2];

@@ -70,13 +70,16 @@ absl::Status RunHook(const Hook& hook, absl::string_view phase, const std::strin
   pid_t pid = ::fork();
   if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
   if (pid == 0) {
-    ::close(write_end.get());  // the hook's stdin must end when the parent closes its end
     ::setpgid(0, 0);
+    ::dup2(read_end.get(), 0);
     for (const UniqueFd& ns : namespaces.fds) {
       if (::setns(ns.get(), 0) != 0) _exit(126);
     }
+    // Nothing of the runtime's beyond stdio stays open: the process that waits for a
+    // hook in a pid namespace never execs, and holding the stdin pipe's write end or the
+    // container's sync pipe would keep the hook, or the init, waiting for ever.
+    ::close_range(3, ~0U, 0);
     if (namespaces.pid) ForkIntoPidNamespace();
-    ::dup2(read_end.get(), 0);
     ::execve(hook.path.c_str(), argv.data(), envp.data());
     _exit(127);
   }

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/file_text.h"
@@ -748,6 +751,50 @@ TEST_F(BerthOciLifecycleTest, FailingOrSlowCreateHooksStopTheCreate) {
   EXPECT_EQ(slow.exit_code, 1);
   EXPECT_THAT(slow.err, HasSubstr("createRuntime hook /bin/sh timed out after 1s"));
   EXPECT_EQ(Oci({"list", "-q"}).out, "");
+}
+
+// A berth-oci killed while a createContainer hook runs leaves no init waiting for it:
+// nothing that outlives berth-oci (the hook, the process waiting for it in the pid
+// namespace) holds the pipe the init waits on.
+TEST_F(BerthOciLifecycleTest, InitEndsWhenTheRuntimeDiesDuringACreateHook) {
+  TestDir out;
+  std::string name = UniqueName();
+  oci::Spec spec = BusyboxSpec({"true"});
+  spec.linux_config.cgroups_path = name;
+  spec.hooks.create_container = {ShellHook("cat > " + (out / "state.json") + "; sleep 30")};
+  BERTH_ASSERT_OK(WriteBundleConfig(dir_.path(), spec));
+  absl::Cleanup remove_cgroups = [&] {
+    std::ifstream in("/proc/self/cgroup");
+    for (std::string line; std::getline(in, line);) {
+      std::vector<std::string> f = absl::StrSplit(line, absl::MaxSplits(':', 2));
+      if (f.size() != 3 || absl::StartsWith(f[1], "name=")) continue;
+      std::string mount = !f[1].empty() ? "/sys/fs/cgroup/" + f[1]
+                          : std::filesystem::exists("/sys/fs/cgroup/unified")
+                              ? "/sys/fs/cgroup/unified"
+                              : "/sys/fs/cgroup";
+      std::string dir = mount + f[2] + "/" + name;
+      for (int i = 0; i < 50 && ::rmdir(dir.c_str()) != 0 && errno == EBUSY; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  };
+  // Killed (SIGKILL) after 3 s, while the hook sleeps.
+  RunResult r = RunCommand(
+      {BERTH_TEST_BERTH_OCI, "--root", state_.path(), "create", "--bundle", dir_.path(), name}, {},
+      std::chrono::seconds(3));
+  EXPECT_EQ(r.exit_code, -1);
+  std::string state = ReadWhole(out / "state.json");
+  ASSERT_FALSE(state.empty()) << "the hook did not run";
+  int init = nlohmann::json::parse(state)["pid"];
+  ASSERT_GT(init, 0);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::string stat = ReadWhole(absl::StrCat("/proc/", init, "/stat"));
+    gone = stat.empty() || stat.find(") Z ") != std::string::npos;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(gone) << "the container's init " << init << " still waits";
+  if (!gone) ::kill(init, SIGKILL);  // ends the hook with it: its pid namespace goes
 }
 
 TEST_F(BerthOciTest, HugeUidIsRejectedBeforeAnythingRuns) {
