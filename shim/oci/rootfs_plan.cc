@@ -123,9 +123,7 @@ absl::StatusOr<RootfsPlan> PlanRootfs(const Spec& spec, const std::string& bundl
     if (step.bind) {
       step.flags = MS_BIND | (flags->recursive ? MS_REC : 0);
       // A bind ignores other flags until it is remounted.
-      step.bind_remount_flags =
-          flags->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
-                          MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME);
+      step.bind_remount_flags = flags->flags & kPerMountFlags;
     } else {
       step.flags = flags->flags;
     }

@@ -2,6 +2,7 @@
 // plain structs and C strings the child only reads (no allocation after clone).
 #pragma once
 
+#include <sys/mount.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -13,6 +14,10 @@
 #include "shim/oci/spec.h"
 
 namespace berth::oci {
+
+// The options a remount sets on one mount: read-only, nosuid, nodev, noexec, access times.
+constexpr unsigned long kPerMountFlags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
+                                         MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
 
 struct MountStep {
   const char* source = nullptr;       // host path for binds; fs source otherwise

@@ -67,17 +67,18 @@ int EnsureFileInRoot(int root_fd, const char* path) {
   return 0;
 }
 
-// Read-only when asked, and never less strict than the mount already is: a user
-// namespace may not clear the nosuid, nodev or noexec its mounts came with.
+// The nosuid, nodev and noexec a mount already has (statvfs of it): a remount keeps
+// them, as a user namespace may not clear those its mounts came with.
+unsigned long FlagsToKeep(const struct statvfs& vfs) {
+  return ((vfs.f_flag & ST_NOSUID) ? MS_NOSUID : 0) | ((vfs.f_flag & ST_NODEV) ? MS_NODEV : 0) |
+         ((vfs.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0);
+}
+
+// Read-only when asked, and never less strict than the mount already is.
 int RemountBind(int fd, unsigned long flags, bool readonly, Syscalls& sys) {
   struct statvfs vfs {};
-  if (::fstatvfs(fd, &vfs) == 0) {
-    flags |= (vfs.f_flag & ST_NOSUID) ? MS_NOSUID : 0;
-    flags |= (vfs.f_flag & ST_NODEV) ? MS_NODEV : 0;
-    flags |= (vfs.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0;
-  }
-  flags &=
-      MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+  if (::fstatvfs(fd, &vfs) == 0) flags |= FlagsToKeep(vfs);
+  flags &= kPerMountFlags & ~MS_RDONLY;
   flags |= MS_BIND | MS_REMOUNT | (readonly ? MS_RDONLY : 0);
   return sys.Mount(nullptr, FdPath(fd).text, nullptr, flags, nullptr);
 }
@@ -421,12 +422,7 @@ int FinishRootfs(const RootfsPlan& plan, int root_fd, Syscalls& sys, ChildError*
   }
   if (plan.readonly_root) {
     struct statvfs vfs {};
-    unsigned long keep = 0;
-    if (::statvfs("/", &vfs) == 0) {
-      keep |= (vfs.f_flag & ST_NOSUID) ? MS_NOSUID : 0;
-      keep |= (vfs.f_flag & ST_NODEV) ? MS_NODEV : 0;
-      keep |= (vfs.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0;
-    }
+    unsigned long keep = ::statvfs("/", &vfs) == 0 ? FlagsToKeep(vfs) : 0;
     rc = sys.Mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr);
     if (rc < 0) return Fail(error, rc, "remounting / read-only");
   }
