@@ -24,9 +24,7 @@ class SystemdCgroup final : public Cgroup {
   // An existing scope's cgroup; systemd removes it once its last process is gone, after
   // which the handle has no cgroup to manage but can still stop (forget) the unit.
   void Open() {
-    auto fs = MakeV2Cgroup(layout_, scope_.cgroup_path, /*create=*/false,
-                           /*manage_controllers=*/false);
-    if (fs.ok()) fs_ = *std::move(fs);
+    if (auto fs = OpenScopeDirectory(); fs.ok()) fs_ = *std::move(fs);
     started_ = true;
   }
 
@@ -48,8 +46,7 @@ class SystemdCgroup final : public Cgroup {
     BERTH_RETURN_IF_ERROR(
         units->StartTransientUnit(scope_.unit, SystemdScopeProperties(scope_, pid, resources_)));
     started_ = true;
-    BERTH_ASSIGN_OR_RETURN(fs_, MakeV2Cgroup(layout_, scope_.cgroup_path, /*create=*/false,
-                                             /*manage_controllers=*/false));
+    BERTH_ASSIGN_OR_RETURN(fs_, OpenScopeDirectory());
     return fs_->Apply(resources_);
   }
 
@@ -108,6 +105,12 @@ class SystemdCgroup final : public Cgroup {
   void Release() override { owned_ = false; }
 
  private:
+  // The directory systemd made for the scope; systemd manages its controllers.
+  absl::StatusOr<std::unique_ptr<Cgroup>> OpenScopeDirectory() const {
+    return MakeV2Cgroup(layout_, scope_.cgroup_path, /*create=*/false,
+                        /*manage_controllers=*/false);
+  }
+
   absl::StatusOr<Cgroup*> Fs() {
     if (fs_) return fs_.get();
     return absl::FailedPreconditionError(
