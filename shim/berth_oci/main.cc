@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "shim/berth_oci/commands.h"
@@ -19,37 +20,55 @@ int Spec(const std::string& bundle, bool rootless) {
   return out ? 0 : Fail("cannot write " + path);
 }
 
-// Whether the command about to run puts a process of this image inside a container:
-// create and run do (the init is this image from clone() to exec(), in the container's
-// pid namespace), exec will. Those run from a sealed copy (CVE-2019-5736); the others
-// never enter a container and skip the copy of the whole binary to stay fast. Found by
-// a scan of argv ahead of the real parse; anything not known to be safe is sealed.
-bool EntersContainer(int argc, char** argv) {
+// What sealing needs to know before the real parse, from a scan of argv: whether the
+// command puts a process of this image inside a container, and the state root. create
+// and run do (the init is this image from clone() to exec(), in the container's pid
+// namespace), and so does exec. Those run from a sealed view of the binary
+// (CVE-2019-5736); the others never enter a container and skip it. Anything not known
+// to be safe is sealed.
+struct SealScan {
+  bool enters_container = false;
+  std::string root = Globals{}.root;
+};
+
+SealScan ScanForSealing(int argc, char** argv) {
+  SealScan scan;
   for (int i = 1; i < argc; ++i) {
     const char* arg = argv[i];
     if (arg[0] == '-') {
+      if (!std::strncmp(arg, "--root=", 7)) scan.root = arg + 7;
+      if (!std::strcmp(arg, "--root") && i + 1 < argc) scan.root = argv[i + 1];
       bool takes_value =
           !std::strchr(arg, '=') && (!std::strcmp(arg, "--root") || !std::strcmp(arg, "--log") ||
                                      !std::strcmp(arg, "--log-format"));
       if (takes_value) ++i;
       continue;
     }
+    scan.enters_container = true;
     for (const char* safe :
          {"start", "state", "kill", "delete", "pause", "resume", "ps", "list", "spec"}) {
-      if (!std::strcmp(arg, safe)) return false;
+      if (!std::strcmp(arg, safe)) scan.enters_container = false;
     }
-    return true;
+    return scan;
   }
-  return false;  // no command: only help or a usage error follows
+  return scan;  // no command: only help or a usage error follows
 }
 
-// 0 to go on, else the exit code. The guard fails closed where memfd sealing is missing
-// (Linux < 3.17); BERTH_OCI_UNSAFE_NO_SEAL=1 runs from the binary on disk instead.
+// 0 to go on, else the exit code. The state root is the overlay view's spare layer (it
+// is made here if missing, as create would). BERTH_OCI_SEAL=copy always copies; the
+// guard fails closed where neither view can be made; BERTH_OCI_UNSAFE_NO_SEAL=1 runs
+// from the binary on disk instead.
 int RunSealedOrFail(int argc, char** argv) {
-  if (!EntersContainer(argc, argv)) return 0;
+  SealScan scan = ScanForSealing(argc, argv);
+  if (!scan.enters_container) return 0;
   const char* unsafe = std::getenv("BERTH_OCI_UNSAFE_NO_SEAL");
   if (unsafe != nullptr && !std::strcmp(unsafe, "1")) return 0;
-  absl::Status sealed = EnsureSealedSelf(argv);  // returns only when sealed or failed
+  const char* seal = std::getenv("BERTH_OCI_SEAL");
+  SealKind kind =
+      seal != nullptr && !std::strcmp(seal, "copy") ? SealKind::kCopy : SealKind::kOverlayElseCopy;
+  std::error_code ec;
+  std::filesystem::create_directories(scan.root, ec);             // on failure the copy is the way
+  absl::Status sealed = EnsureSealedSelf(argv, kind, scan.root);  // returns only when sealed
   if (sealed.ok()) return 0;
   return Fail("cannot run from a sealed copy of berth-oci (CVE-2019-5736 guard): " +
               std::string(sealed.message()) +

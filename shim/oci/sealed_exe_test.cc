@@ -2,16 +2,21 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <linux/mount.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "common/file_text.h"
 #include "common/status_matchers.h"
 
 namespace berth::oci {
@@ -112,22 +117,42 @@ TEST(SealedCopyTest, EveryWayOfWritingIsRefused) {
   EXPECT_STREQ(buffer, "original");
 }
 
+// A directory in the temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    path_ = (std::getenv("TMPDIR") != nullptr ? std::getenv("TMPDIR") : "/tmp");
+    path_ += "/sealed_exe_test.XXXXXX";
+    if (::mkdtemp(path_.data()) == nullptr) path_.clear();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
 struct HelperResult {
   int exit_code = -1;
   std::string out;
 };
 
-// Runs the helper program with `args` and SEALED_EXE_TEST_VAR=kept in its environment.
-HelperResult RunHelper(const std::vector<std::string>& args) {
+// Runs the helper program with `args` and SEALED_EXE_TEST_VAR=kept and `env` ("K=V")
+// in its environment.
+HelperResult RunHelper(const std::vector<std::string>& args, std::vector<std::string> env) {
   std::vector<std::string> strings = {SEALED_EXE_TEST_HELPER};
   strings.insert(strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& s : strings) argv.push_back(s.data());
   argv.push_back(nullptr);
-  std::string var = "SEALED_EXE_TEST_VAR=kept";
+  env.push_back("SEALED_EXE_TEST_VAR=kept");
   std::vector<char*> envp;
   for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
-  envp.push_back(var.data());
+  for (std::string& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
 
   HelperResult result;
@@ -153,16 +178,98 @@ HelperResult RunHelper(const std::vector<std::string>& args) {
 }
 
 TEST(EnsureSealedSelfTest, ReexecutesFromASealedCopyWithTheSameArgsAndEnvironment) {
-  HelperResult r = RunHelper({"one", "two words", ""});
+  HelperResult r = RunHelper({"one", "two words", ""}, {"SEALED_EXE_TEST_KIND=copy"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out,
-            "sealed=1\n"
+            "memfd=1\n"
+            "overlay=0\n"
             "exe=/memfd:berth-oci (deleted)\n"
             "comm=oci_sealed_exe_\n"  // its argv[0], as comm holds it (15 bytes)
             "arg=one\n"
             "arg=two words\n"
             "arg=\n"
             "var=kept\n");
+}
+
+TEST(EnsureSealedSelfTest, WithoutASpareLayerItCopies) {
+  HelperResult r = RunHelper({"x"}, {});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, ::testing::StartsWith("memfd=1\noverlay=0\n"));
+}
+
+// Whether this process may mount an overlayfs (root, Linux 5.2's fsopen).
+bool CanMountOverlay() {
+  UniqueFd context(static_cast<int>(::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)));
+  return context.valid();
+}
+
+TEST(EnsureSealedSelfTest, ReexecutesFromTheReadOnlyOverlayView) {
+  if (!CanMountOverlay()) GTEST_SKIP() << "cannot mount overlayfs here";
+  TempDir spare;
+  HelperResult r = RunHelper({"one", "two words"}, {"SEALED_EXE_TEST_SPARE=" + spare.path()});
+  EXPECT_EQ(r.exit_code, 0);
+  std::string name = std::filesystem::path(SEALED_EXE_TEST_HELPER).filename();
+  EXPECT_EQ(r.out,
+            "memfd=0\n"
+            "overlay=1\n"
+            "exe=/" +
+                name +
+                "\n"  // the path inside the overlay, which is attached nowhere
+                "comm=oci_sealed_exe_\n"
+                "arg=one\n"
+                "arg=two words\n"
+                "var=kept\n");
+}
+
+TEST(EnsureSealedSelfTest, AnOverlappingSpareLayerFallsBackToTheCopy) {
+  if (!CanMountOverlay()) GTEST_SKIP() << "cannot mount overlayfs here";
+  std::string holder = std::filesystem::path(SEALED_EXE_TEST_HELPER).parent_path().parent_path();
+  HelperResult r = RunHelper({}, {"SEALED_EXE_TEST_SPARE=" + holder});  // overlayfs: ELOOP
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, ::testing::StartsWith("memfd=1\noverlay=0\n"));
+}
+
+TEST(ReadOnlyOverlayViewTest, ShowsTheFileAndRefusesEveryWrite) {
+  if (!CanMountOverlay()) GTEST_SKIP() << "cannot mount overlayfs here";
+  TempDir dir, spare;
+  std::string path = dir / "runtime";
+  { std::ofstream(path) << "original"; }
+  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(file.valid());
+  absl::StatusOr<UniqueFd> view = ReadOnlyOverlayView(file.get(), spare.path());
+  ASSERT_THAT(view, IsOk());
+  EXPECT_THAT(IsOnReadOnlyOverlay(view->get()), IsOkAndHolds(true));
+  EXPECT_THAT(IsOnReadOnlyOverlay(file.get()), IsOkAndHolds(false));
+
+  // CVE-2019-5736's move: reopen the file through /proc for writing.
+  std::string proc = "/proc/self/fd/" + std::to_string(view->get());
+  errno = 0;
+  EXPECT_EQ(::open(proc.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC), -1);
+  EXPECT_EQ(errno, EROFS);
+  errno = 0;
+  EXPECT_EQ(::open(proc.c_str(), O_RDWR | O_CLOEXEC), -1);
+  EXPECT_EQ(errno, EROFS);
+  UniqueFd reader(::open(proc.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(reader.valid());
+  char buffer[16] = {};
+  EXPECT_EQ(::read(reader.get(), buffer, sizeof(buffer)), 8);
+  EXPECT_STREQ(buffer, "original");
+  // Nothing is mounted where anyone could see it.
+  EXPECT_THAT(ReadFileText("/proc/self/mountinfo"),
+              IsOkAndHolds(::testing::Not(::testing::HasSubstr(spare.path()))));
+}
+
+TEST(ReadOnlyOverlayViewTest, RefusesAFileReplacedSinceItWasOpened) {
+  if (!CanMountOverlay()) GTEST_SKIP() << "cannot mount overlayfs here";
+  TempDir dir, spare;
+  std::string path = dir / "runtime";
+  { std::ofstream(path) << "original"; }
+  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(file.valid());
+  std::string next = dir / "runtime.next";
+  { std::ofstream(next) << "an upgrade, longer"; }
+  ASSERT_EQ(::rename(next.c_str(), path.c_str()), 0);  // the open file is now unlinked
+  EXPECT_FALSE(ReadOnlyOverlayView(file.get(), spare.path()).ok());
 }
 
 }  // namespace

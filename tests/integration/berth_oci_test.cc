@@ -643,10 +643,24 @@ class BerthOciSealedExeTest : public BerthOciTest {
   TestDir bin_, state_, pod_, out_;
 };
 
+// The default guard: berth-oci runs from a read-only overlay view of its binary.
 TEST_F(BerthOciSealedExeTest, ContainerCannotOverwriteTheRuntimeThroughProcExe) {
   absl::StatusOr<std::string> build_binary = ReadFileText(BERTH_TEST_BERTH_OCI);
   ASSERT_TRUE(build_binary.ok());
   Attack attack = RunAttack({});
+  EXPECT_EQ(attack.exe_seen, "/berth-oci\n");  // its path in an overlay attached nowhere
+  EXPECT_EQ(attack.writes,
+            "sh: can't create /proc/self/fd/3: Read-only file system\ntrunc=refused\n"
+            "sh: can't create /proc/self/fd/3: Read-only file system\nrdwr=refused\n");
+  EXPECT_FALSE(attack.copy_changed);
+  EXPECT_EQ(ReadFileText(BERTH_TEST_BERTH_OCI).value_or(""), *build_binary);
+}
+
+// The fallback guard, where the overlay cannot be made: a sealed memfd copy.
+TEST_F(BerthOciSealedExeTest, ContainerCannotOverwriteTheSealedCopy) {
+  absl::StatusOr<std::string> build_binary = ReadFileText(BERTH_TEST_BERTH_OCI);
+  ASSERT_TRUE(build_binary.ok());
+  Attack attack = RunAttack({"BERTH_OCI_SEAL=copy"});
   EXPECT_EQ(attack.exe_seen, "/memfd:berth-oci (deleted)\n");
   // EPERM from the seals (not ETXTBSY: nothing runs the copy any more).
   EXPECT_EQ(attack.writes,
