@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Times `run` of /bin/true under OCI runtimes, interleaved, and summarizes it.
+"""Times `run` of /bin/true under OCI runtimes, interleaved, and summarizes it; then the
+same container's life split into `create`, `start` and `delete`.
 
 Called by run_bench.sh, which builds the bundle and cleans up; standard library only.
   measure         run the rounds, print the table, write the JSON
@@ -11,6 +12,7 @@ import datetime
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -57,6 +59,45 @@ def peak_rss(name, cmd, logs):
     spawn(name, [GNU_TIME, "-f", "%M", "-o", rss_file] + cmd, logs)
     with open(rss_file) as f:
         return int(f.read().split()[-1])
+
+
+PHASES = ("create", "start", "delete")
+
+
+def wait_stopped(name, runtime, cid, logs):
+    """Polls `state` until the container's process has exited (not timed)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        out = subprocess.run(runtime + ["state", cid], capture_output=True, text=True)
+        if out.returncode == 0 and json.loads(out.stdout).get("status") == "stopped":
+            return
+        time.sleep(0.002)
+    raise RunFailed(f"{name}: container {cid} did not stop within 10 s after start")
+
+
+def split_round(name, runtime, bundle, cid, logs):
+    """create, start and delete of one /bin/true container, each timed on its own."""
+    sample = {"id": cid}
+    sample["create_ns"] = spawn(f"{name} create {cid}", runtime + ["create", "-b", bundle, cid],
+                                logs)
+    sample["start_ns"] = spawn(f"{name} start {cid}", runtime + ["start", cid], logs)
+    wait_stopped(name, runtime, cid, logs)
+    sample["delete_ns"] = spawn(f"{name} delete {cid}", runtime + ["delete", cid], logs)
+    return sample
+
+
+def summarize_split(samples):
+    return {phase: time_stats([s[f"{phase}_ns"] / 1e6 for s in samples]) for phase in PHASES}
+
+
+def print_split_table(split, wrapper_ms):
+    print("\ncreate / start / delete, each timed alone (median ms, p90 in brackets):")
+    print(f"{'runtime':<22}" + "".join(f"{p:>17}" for p in PHASES))
+    for name, phases in split.items():
+        cells = "".join(f"{phases[p]['median_ms']:>8.2f} ({phases[p]['p90_ms']:>5.2f}) "
+                        for p in PHASES)
+        print(f"{name:<22}{cells}")
+    print(f"(each crun command pays its wrapper too, ~{wrapper_ms:.2f} ms)")
 
 
 def summarize(samples):
@@ -130,6 +171,16 @@ def measure(a):
             samples[name][-1]["maxrss_kib"] = peak_rss(name, cmd, logs)
         if sys.stderr.isatty():
             print(f"\rround {i + 1}/{a.runs}", end="", file=sys.stderr, flush=True)
+    # The same container's life in three commands, each runtime in turn, round by round.
+    split_samples = {name: [] for name in runtimes}
+    for i in range(a.runs):
+        for name in runtimes:
+            cid = f"bench-{pid}-{name}-{i}-split"
+            write_config(a.bundle, config, f"{a.cgroup_prefix}/{cid}", ["/bin/true"])
+            split_samples[name].append({"round": i} | split_round(name, runtimes[name], a.bundle,
+                                                                  cid, logs))
+        if sys.stderr.isatty():
+            print(f"\rsplit round {i + 1}/{a.runs}", end="", file=sys.stderr, flush=True)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     load_after = os.getloadavg()
@@ -148,7 +199,22 @@ def measure(a):
         for other in ("runc", "crun")
     }
     ratios["berth-oci/crun"]["median_time_wrapper_subtracted"] = round(b["median_ms"] / crun_bare_ms, 3)
+    split = {n: summarize_split(s) for n, s in split_samples.items()}
+    split_ratios = {
+        f"berth-oci/{other}": {
+            p: round(split["berth-oci"][p]["median_ms"] / split[other][p]["median_ms"], 3)
+            for p in PHASES
+        }
+        for other in ("runc", "crun")
+    }
+    crun_bare = {p: split["crun"][p]["median_ms"] - wrapper_ms for p in PHASES}
+    split_ratios["berth-oci/crun wrapper subtracted"] = {
+        p: round(split["berth-oci"][p]["median_ms"] / crun_bare[p], 3) for p in PHASES
+    }
     print_table(summary, base_summary, ratios, crun_bare_ms)
+    print_split_table(split, wrapper_ms)
+    for name, r in split_ratios.items():
+        print(f"{name}: " + ", ".join(f"{p} {r[p]:.2f}x" for p in PHASES))
 
     rss_cmd = [GNU_TIME, "-f", "%M", "-o", "FILE"]
     result = {
@@ -164,7 +230,9 @@ def measure(a):
         "method": {
             "rounds": a.runs,
             "order": "per round: " + ", ".join(list(runtimes) + list(baselines)) +
-                     " timed; then the same under GNU time for peak RSS",
+                     " timed; then the same under GNU time for peak RSS; after all rounds, "
+                     "the same number of split rounds: per runtime create, start, (state "
+                     "polled until stopped, not timed) delete, each timed alone",
             "clock": "time.perf_counter_ns from posix_spawn to waitpid returning",
             "rss": "GNU time %M from a second run in the same round: the largest peak RSS "
                    "of any one process of the command's tree (runtime, its helpers, the "
@@ -178,7 +246,10 @@ def measure(a):
         "baselines": base_summary,
         "crun_median_ms_wrapper_subtracted": crun_bare_ms,
         "ratios": ratios,
+        "split": split,
+        "split_ratios": split_ratios,
         "samples": samples,
+        "split_samples": split_samples,
     }
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:

@@ -76,17 +76,17 @@ cleanup() {
   local rc=$? runtime dir id
   trap - EXIT INT TERM
   # Containers left by an interrupted run: their runtime deletes them (and kills their
-  # processes); a finished `run` leaves nothing here.
-  for runtime in runc crun; do
+  # processes); a finished round leaves nothing here.
+  for runtime in berth-oci runc crun; do
     [[ -d $state/$runtime ]] || continue
     for dir in "$state/$runtime"/*/; do
       [[ -d $dir ]] || continue
       id=$(basename "$dir")
-      if [[ $runtime == crun ]]; then
-        "${crun_wrapper[@]}" crun --root "$state/crun" delete --force "$id" || true
-      else
-        runc --root "$state/runc" delete --force "$id" || true
-      fi
+      case $runtime in
+        crun) "${crun_wrapper[@]}" crun --root "$state/crun" delete --force "$id" || true ;;
+        runc) runc --root "$state/runc" delete --force "$id" || true ;;
+        berth-oci) "$berth_oci" --root "$state/berth-oci" delete --force "$id" || true ;;
+      esac
     done
   done
   python3 "$here/oci_run_bench.py" remove-cgroups --prefix "$prefix" || rc=1
