@@ -112,8 +112,8 @@ absl::Status SignalAllProcesses(Cgroup& cgroup, int signal, bool freeze);
 //  - "/a/b": used as is under every hierarchy;
 //  - "a/b": nested under this process' own cgroup in each hierarchy (layout.*own_path);
 //  - "slice:prefix:name": the systemd driver's form, a transient scope unit systemd makes
-//    when the first process is added (cgroup v2 only; FailedPrecondition when systemd does
-//    not run or the host has v1 controllers);
+//    when the first process is added (FailedPrecondition when systemd does not run; with
+//    v1 controllers berth makes the scope's directory where systemd does not);
 //  - ".." components are refused. The leaf must not exist yet (AlreadyExists).
 // On failure everything created so far is removed.
 absl::StatusOr<std::unique_ptr<Cgroup>> CreateCgroup(const std::string& cgroups_path,

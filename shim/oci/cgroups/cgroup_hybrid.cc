@@ -85,4 +85,22 @@ absl::StatusOr<std::unique_ptr<Cgroup>> MakeHybridCgroup(const CgroupLayout& lay
   return std::make_unique<HybridCgroup>(std::move(v1), *std::move(v2), v1_freezer);
 }
 
+absl::StatusOr<std::unique_ptr<Cgroup>> MakeHybridScopeCgroup(const CgroupLayout& layout,
+                                                              const std::string& scope_path,
+                                                              ScopeDirectories directories) {
+  BERTH_ASSIGN_OR_RETURN(std::unique_ptr<Cgroup> v1,
+                         MakeV1ScopeCgroup(layout, scope_path, directories));
+  if (layout.unified_mountpoint.empty()) return v1;
+  // systemd tracks the scope in the v2 tree too; made here only if it did not.
+  absl::StatusOr<std::unique_ptr<Cgroup>> v2 =
+      MakeV2Cgroup(layout, scope_path, /*create=*/false, /*manage_controllers=*/false);
+  if (absl::IsNotFound(v2.status())) {
+    if (directories == ScopeDirectories::kOpenExisting) return v1;
+    v2 = MakeV2Cgroup(layout, scope_path, /*create=*/true, /*manage_controllers=*/false);
+  }
+  if (!v2.ok()) return v2.status();
+  bool v1_freezer = layout.FindHierarchy("freezer") != nullptr;
+  return std::make_unique<HybridCgroup>(std::move(v1), *std::move(v2), v1_freezer);
+}
+
 }  // namespace berth::oci

@@ -1,6 +1,8 @@
 // The systemd cgroup driver: the container's cgroup is a transient scope unit that systemd
 // makes (and removes); berth then manages the delegated cgroup through its files, as on
-// cgroupfs. cgroup v2 only.
+// cgroupfs. With v1 controllers (v1 or hybrid hosts) systemd makes the scope's directory
+// only in the hierarchies it manages; berth makes it in the others, places the process
+// there too, and removes those directories itself.
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "shim/oci/cgroups/cgroup_variants.h"
@@ -24,16 +26,28 @@ class SystemdCgroup final : public Cgroup {
   // An existing scope's cgroup; systemd removes it once its last process is gone, after
   // which the handle has no cgroup to manage but can still stop (forget) the unit.
   void Open() {
-    if (auto fs = OpenScopeDirectory(); fs.ok()) fs_ = *std::move(fs);
+    if (auto fs = OpenScopeDirectory(ScopeDirectories::kOpenExisting); fs.ok()) {
+      fs_ = *std::move(fs);
+    }
     started_ = true;
   }
 
   std::string path() const override { return scope_.cgroup_path; }
+  // Before the scope exists: where its directories will be.
   std::vector<CgroupHierarchyDirectory> HierarchyDirectories() const override {
     if (fs_) return fs_->HierarchyDirectories();
-    return {
-        {layout_.unified_mountpoint,
-         CgroupDirectory(layout_.unified_mountpoint, layout_.unified_root, scope_.cgroup_path)}};
+    std::vector<CgroupHierarchyDirectory> dirs;
+    if (layout_.version != CgroupLayout::Version::kV2) {
+      for (const CgroupHierarchy& h : layout_.v1_hierarchies) {
+        dirs.push_back({h.mountpoint, CgroupDirectory(h.mountpoint, h.root, scope_.cgroup_path)});
+      }
+    }
+    if (!layout_.unified_mountpoint.empty()) {
+      dirs.push_back(
+          {layout_.unified_mountpoint,
+           CgroupDirectory(layout_.unified_mountpoint, layout_.unified_root, scope_.cgroup_path)});
+    }
+    return dirs;
   }
 
   // The first process starts the scope: systemd needs one to make it.
@@ -46,7 +60,10 @@ class SystemdCgroup final : public Cgroup {
     BERTH_RETURN_IF_ERROR(
         units->StartTransientUnit(scope_.unit, SystemdScopeProperties(scope_, pid, resources_)));
     started_ = true;
-    BERTH_ASSIGN_OR_RETURN(fs_, OpenScopeDirectory());
+    BERTH_ASSIGN_OR_RETURN(fs_, OpenScopeDirectory(ScopeDirectories::kAdopt));
+    if (layout_.version != CgroupLayout::Version::kV2) {
+      BERTH_RETURN_IF_ERROR(fs_->AddProcess(pid));  // the hierarchies systemd left alone
+    }
     return fs_->Apply(resources_);
   }
 
@@ -102,13 +119,25 @@ class SystemdCgroup final : public Cgroup {
     return absl::OkStatus();
   }
 
-  void Release() override { owned_ = false; }
+  void Release() override {
+    owned_ = false;
+    if (fs_) fs_->Release();  // with v1 controllers it owns the directories berth made
+  }
 
  private:
-  // The directory systemd made for the scope; systemd manages its controllers.
-  absl::StatusOr<std::unique_ptr<Cgroup>> OpenScopeDirectory() const {
-    return MakeV2Cgroup(layout_, scope_.cgroup_path, /*create=*/false,
-                        /*manage_controllers=*/false);
+  // On v2 the directory systemd made for the scope; systemd manages its controllers.
+  // With v1 controllers, the scope's directory in every hierarchy (see ScopeDirectories).
+  absl::StatusOr<std::unique_ptr<Cgroup>> OpenScopeDirectory(ScopeDirectories dirs) const {
+    switch (layout_.version) {
+      case CgroupLayout::Version::kV2:
+        return MakeV2Cgroup(layout_, scope_.cgroup_path, /*create=*/false,
+                            /*manage_controllers=*/false);
+      case CgroupLayout::Version::kV1:
+        return MakeV1ScopeCgroup(layout_, scope_.cgroup_path, dirs);
+      case CgroupLayout::Version::kHybrid:
+        return MakeHybridScopeCgroup(layout_, scope_.cgroup_path, dirs);
+    }
+    return absl::InternalError("unknown cgroup layout");
   }
 
   absl::StatusOr<Cgroup*> Fs() {
@@ -150,14 +179,6 @@ absl::StatusOr<std::unique_ptr<Cgroup>> MakeSystemdCgroup(const CgroupLayout& la
                      "\" is in the systemd form slice:prefix:name, but systemd is not running "
                      "(no ",
                      systemd_marker, "); use a cgroupfs path such as /berth/<id>"));
-  }
-  if (layout.version != CgroupLayout::Version::kV2) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cgroups path \"", cgroups_path,
-        "\": the systemd cgroup driver needs the unified cgroup v2 hierarchy, and this host "
-        "mounts ",
-        layout.version == CgroupLayout::Version::kV1 ? "cgroup v1" : "hybrid cgroups",
-        "; use a cgroupfs path such as /berth/<id>"));
   }
   auto cgroup = std::make_unique<SystemdCgroup>(std::move(scope), layout, connect, create);
   if (!create) cgroup->Open();

@@ -56,6 +56,26 @@ class V1Cgroup final : public Cgroup {
     return InitCpuset();
   }
 
+  // A systemd scope's directories: those systemd made (in the hierarchies it manages)
+  // and those made here for the rest are all the handle's to remove.
+  absl::Status Adopt() {
+    for (V1Dir& d : dirs_) {
+      if (!Exists(d.dir)) {
+        BERTH_RETURN_IF_ERROR(cgroupfs::MakeCgroupDirs(d.mountpoint, d.dir, &d.created));
+      }
+      d.made_leaf = true;
+    }
+    return InitCpuset();
+  }
+
+  // Whichever of a scope's directories are left: systemd removes its own once the scope's
+  // processes are gone, the ones made here stay until Destroy().
+  absl::Status OpenExisting() {
+    std::erase_if(dirs_, [](const V1Dir& d) { return !Exists(d.dir); });
+    if (dirs_.empty()) return absl::NotFoundError("no directory of the cgroup is left");
+    return absl::OkStatus();
+  }
+
   absl::Status Open() {
     if (!Exists(dirs_[Primary()].dir)) {
       return absl::NotFoundError(
@@ -199,6 +219,7 @@ class V1Cgroup final : public Cgroup {
     for (const V1Dir& d : dirs_) {
       // Parents may have gained other cgroups meanwhile: those keep them.
       for (auto it = d.created.rbegin(); it != d.created.rend(); ++it) rmdir(it->c_str());
+      if (remove_empty_parents_) RemoveEmptyParents(d);
     }
     destroyed_ = true;
     return absl::OkStatus();
@@ -206,7 +227,19 @@ class V1Cgroup final : public Cgroup {
 
   void Release() override { owned_ = false; }
 
+  // A systemd scope's slices: whoever made them in a hierarchy systemd leaves alone (this
+  // handle or an earlier one), they go once empty.
+  void SetRemoveEmptyParents() { remove_empty_parents_ = true; }
+
  private:
+  static void RemoveEmptyParents(const V1Dir& d) {
+    std::string dir = d.dir;
+    for (size_t slash; (slash = dir.rfind('/')) != std::string::npos;) {
+      dir.resize(slash);
+      if (dir.size() <= d.mountpoint.size() || rmdir(dir.c_str()) != 0) return;  // in use
+    }
+  }
+
   size_t Primary() const {
     for (size_t i = 0; i < dirs_.size(); ++i) {
       if (std::count(dirs_[i].controllers.begin(), dirs_[i].controllers.end(), "memory")) return i;
@@ -383,12 +416,15 @@ class V1Cgroup final : public Cgroup {
   std::vector<V1Dir> dirs_;
   bool owned_;
   bool destroyed_ = false;
+  bool remove_empty_parents_ = false;
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Cgroup>> MakeV1Cgroup(const CgroupLayout& layout,
-                                                     const std::string& cleaned, bool create) {
+namespace {
+
+absl::StatusOr<std::vector<V1Dir>> PlanV1Dirs(const CgroupLayout& layout,
+                                              const std::string& cleaned) {
   if (layout.v1_hierarchies.empty()) {
     return absl::FailedPreconditionError("no cgroup v1 controller hierarchy is mounted");
   }
@@ -402,9 +438,29 @@ absl::StatusOr<std::unique_ptr<Cgroup>> MakeV1Cgroup(const CgroupLayout& layout,
                     {},
                     false});
   }
+  return dirs;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Cgroup>> MakeV1Cgroup(const CgroupLayout& layout,
+                                                     const std::string& cleaned, bool create) {
+  BERTH_ASSIGN_OR_RETURN(std::vector<V1Dir> dirs, PlanV1Dirs(layout, cleaned));
   auto cgroup = std::make_unique<V1Cgroup>(std::move(dirs), create);
   // On failure the handle's destructor removes whatever Create() made.
   BERTH_RETURN_IF_ERROR(create ? cgroup->Create() : cgroup->Open());
+  return cgroup;
+}
+
+absl::StatusOr<std::unique_ptr<Cgroup>> MakeV1ScopeCgroup(const CgroupLayout& layout,
+                                                          const std::string& scope_path,
+                                                          ScopeDirectories directories) {
+  BERTH_ASSIGN_OR_RETURN(std::vector<V1Dir> dirs, PlanV1Dirs(layout, scope_path));
+  bool adopt = directories == ScopeDirectories::kAdopt;
+  auto cgroup = std::make_unique<V1Cgroup>(std::move(dirs), adopt);
+  cgroup->SetRemoveEmptyParents();
+  // On failure the handle's destructor removes the scope's directories.
+  BERTH_RETURN_IF_ERROR(adopt ? cgroup->Adopt() : cgroup->OpenExisting());
   return cgroup;
 }
 

@@ -29,9 +29,21 @@ absl::StatusOr<std::unique_ptr<Cgroup>> MakeV2Cgroup(const CgroupLayout& layout,
 absl::StatusOr<std::unique_ptr<Cgroup>> MakeHybridCgroup(const CgroupLayout& layout,
                                                          const std::string& cleaned, bool create);
 
+// A systemd scope's cgroup on a host with v1 controllers. systemd makes the scope's
+// directory only in the hierarchies it manages (memory, pids, cpu…, and the v2 tree on a
+// hybrid host); kAdopt takes those and makes the missing ones (cpuset, freezer…), and
+// the handle owns them all. kOpenExisting opens whichever are left (NotFound when none).
+enum class ScopeDirectories { kAdopt, kOpenExisting };
+absl::StatusOr<std::unique_ptr<Cgroup>> MakeV1ScopeCgroup(const CgroupLayout& layout,
+                                                          const std::string& scope_path,
+                                                          ScopeDirectories directories);
+absl::StatusOr<std::unique_ptr<Cgroup>> MakeHybridScopeCgroup(const CgroupLayout& layout,
+                                                              const std::string& scope_path,
+                                                              ScopeDirectories directories);
+
 // A transient systemd scope named by "slice:prefix:name" (cgroup_systemd.cc): made when
 // its first process is added, stopped by Destroy(). Needs systemd (`systemd_marker`) to
-// create one, and cgroup v2.
+// create one.
 absl::StatusOr<std::unique_ptr<Cgroup>> MakeSystemdCgroup(
     const CgroupLayout& layout, const std::string& cgroups_path, bool create,
     const SystemdConnector& connect, const std::string& systemd_marker = "/run/systemd/system");
