@@ -367,6 +367,22 @@ TEST_F(RunTest, AMemoryHogIsOomKilled) {
   EXPECT_THAT(events.out, HasSubstr("die\n"));
 }
 
+// Docker's `events --since --until` with `until` already past replays what happened in
+// between and ends; the same holds when `until` passes while the request is on its way.
+TEST_F(RunTest, EventsUntilAPastTimeAreReplayed) {
+  const int64_t since = absl::ToUnixSeconds(absl::Now()) - 1;
+  RunResult run = Ctl({"run", "--name", "brief", "busybox", "true"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const int64_t until = absl::ToUnixSeconds(absl::Now()) + 1;
+  while (absl::ToUnixSeconds(absl::Now()) <= until) absl::SleepFor(absl::Milliseconds(50));
+  RunResult events =
+      Ctl({"events", "--since", std::to_string(since), "--until", std::to_string(until), "--filter",
+           "container=brief", "--format", "{{.Action}}"});
+  EXPECT_EQ(events.exit_code, 0) << events.err;
+  EXPECT_THAT(events.out, HasSubstr("start\n"));
+  EXPECT_THAT(events.out, HasSubstr("die\n"));
+}
+
 TEST_F(RunTest, LogsFollowStreamsUntilTheContainerEnds) {
   ASSERT_EQ(Ctl({"run", "-d", "--name", "talker", "busybox", "sh", "-c",
                  "for i in 1 2 3; do echo n$i; sleep 0.3; done"})

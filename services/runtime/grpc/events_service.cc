@@ -70,8 +70,13 @@ grpc::Status EventsService::Subscribe(grpc::ServerContext* context,
     for (;;) {
       const absl::Time deadline = std::min(until, absl::Now() + absl::Milliseconds(500));
       std::optional<RuntimeEvent> event = subscription->Next(deadline);
-      if (context->IsCancelled() || absl::Now() >= until) break;
-      if (!event.has_value()) continue;
+      if (context->IsCancelled()) break;
+      // What happened by `until` is sent even when `until` has passed meanwhile (or had
+      // passed when the request came): only a wait that found nothing ends the stream.
+      if (!event.has_value()) {
+        if (absl::Now() >= until) break;
+        continue;
+      }
       if (event->time > until) break;
       if (!request->all_namespaces() && event->ns != ns) continue;
       if (!EventMatches(*event, request->filters())) continue;
