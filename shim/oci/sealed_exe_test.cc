@@ -229,17 +229,26 @@ TEST(EnsureSealedSelfTest, AnOverlappingSpareLayerFallsBackToTheCopy) {
   EXPECT_THAT(r.out, ::testing::StartsWith("memfd=1\noverlay=0\n"));
 }
 
-TEST(ReadOnlyOverlayViewTest, ShowsTheFileAndRefusesEveryWrite) {
-  if (!CanMountOverlay()) GTEST_SKIP() << "cannot mount overlayfs here";
-  TempDir dir, spare;
-  std::string path = dir / "runtime";
-  { std::ofstream(path) << "original"; }
-  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  ASSERT_TRUE(file.valid());
-  absl::StatusOr<UniqueFd> view = ReadOnlyOverlayView(file.get(), spare.path());
+// A file holding "original" in a directory of its own, open for reading, and a spare layer.
+class ReadOnlyOverlayViewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!CanMountOverlay()) GTEST_SKIP() << "cannot mount overlayfs here";
+    { std::ofstream(path_) << "original"; }
+    file_.Reset(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(file_.valid());
+  }
+
+  TempDir dir_, spare_;
+  std::string path_ = dir_ / "runtime";
+  UniqueFd file_;
+};
+
+TEST_F(ReadOnlyOverlayViewTest, ShowsTheFileAndRefusesEveryWrite) {
+  absl::StatusOr<UniqueFd> view = ReadOnlyOverlayView(file_.get(), spare_.path());
   ASSERT_THAT(view, IsOk());
   EXPECT_THAT(IsOnReadOnlyOverlay(view->get()), IsOkAndHolds(true));
-  EXPECT_THAT(IsOnReadOnlyOverlay(file.get()), IsOkAndHolds(false));
+  EXPECT_THAT(IsOnReadOnlyOverlay(file_.get()), IsOkAndHolds(false));
 
   // CVE-2019-5736's move: reopen the file through /proc for writing.
   std::string proc = "/proc/self/fd/" + std::to_string(view->get());
@@ -256,20 +265,14 @@ TEST(ReadOnlyOverlayViewTest, ShowsTheFileAndRefusesEveryWrite) {
   EXPECT_STREQ(buffer, "original");
   // Nothing is mounted where anyone could see it.
   EXPECT_THAT(ReadFileText("/proc/self/mountinfo"),
-              IsOkAndHolds(::testing::Not(::testing::HasSubstr(spare.path()))));
+              IsOkAndHolds(::testing::Not(::testing::HasSubstr(spare_.path()))));
 }
 
-TEST(ReadOnlyOverlayViewTest, RefusesAFileReplacedSinceItWasOpened) {
-  if (!CanMountOverlay()) GTEST_SKIP() << "cannot mount overlayfs here";
-  TempDir dir, spare;
-  std::string path = dir / "runtime";
-  { std::ofstream(path) << "original"; }
-  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  ASSERT_TRUE(file.valid());
-  std::string next = dir / "runtime.next";
+TEST_F(ReadOnlyOverlayViewTest, RefusesAFileReplacedSinceItWasOpened) {
+  std::string next = dir_ / "runtime.next";
   { std::ofstream(next) << "an upgrade, longer"; }
-  ASSERT_EQ(::rename(next.c_str(), path.c_str()), 0);  // the open file is now unlinked
-  EXPECT_FALSE(ReadOnlyOverlayView(file.get(), spare.path()).ok());
+  ASSERT_EQ(::rename(next.c_str(), path_.c_str()), 0);  // the open file is now unlinked
+  EXPECT_FALSE(ReadOnlyOverlayView(file_.get(), spare_.path()).ok());
 }
 
 }  // namespace
