@@ -15,15 +15,16 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libabsl-dev libseccomp-dev prometheus-cpp-dev libgtest-dev libgmock-dev
   libsqlite3-dev libcurl4-openssl-dev libarchive-dev libssl-dev nlohmann-json3-dev
-  libcli11-dev libsystemd-dev libdbus-1-dev
+  libcli11-dev libdbus-1-dev
   # runtime
   containernetworking-plugins iptables iproute2 busybox-static procps
   # tests
   docker-registry curl openssl python3 skopeo umoci apache2-utils zstd
   # the metrics test scrapes berthd with a real Prometheus on a port it picks
   prometheus
-  # cgroup v2 tests run in a throw-away QEMU guest (shared/tools/cgroup2-vm)
-  qemu-system-x86 kmod xz-utils
+  # cgroup v2 tests run in a throw-away QEMU guest (shared/tools/cgroup2-vm); the systemd
+  # cgroup driver's test starts a systemd of its own there
+  qemu-system-x86 kmod xz-utils systemd
   # bench: the runtimes berth-oci is measured against, GNU time for peak RSS
   runc crun time
   # interop: containerd drives berth-oci in place of runc
