@@ -143,11 +143,9 @@ absl::Status EnsureSealedSelf(char** argv, SealKind kind, const std::string& spa
   }
   if (kind == SealKind::kOverlayElseCopy && !spare_lower_dir.empty()) {
     // Where it fails (no right to mount, an old kernel, overlapping layers) the copy will do.
+    // `self` stays open for the copy should the exec fail; the exec closes it (CLOEXEC).
     absl::StatusOr<UniqueFd> view = ReadOnlyOverlayView(self.get(), spare_lower_dir);
-    if (view.ok()) {
-      self.Reset();
-      ::fexecve(view->get(), argv, environ);
-    }
+    if (view.ok()) ::fexecve(view->get(), argv, environ);
   }
   BERTH_ASSIGN_OR_RETURN(UniqueFd copy, SealedCopy(self.get(), "berth-oci"));
   self.Reset();
