@@ -7,11 +7,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <filesystem>
+#include <map>
 #include <memory>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
+#include "common/status_macros.h"
+#include "shim/oci/cgroups/cgroup_fs.h"
 #include "shim/oci/cgroups/cgroup_path.h"
 #include "shim/oci/cgroups/cgroup_test_fixture.h"
 #include "shim/oci/cgroups/cgroup_variants.h"
@@ -25,9 +25,10 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-// What the stand-in was asked, shared by every connection to it.
+// What the stand-in was asked, and the scopes it made, shared by every connection to it.
 struct SystemdCalls {
   std::vector<std::string> started, stopped;
+  std::map<std::string, std::string> scope_paths;  // unit -> its cgroup path
 };
 
 // systemd with Delegate=yes on a host with v1 controllers: the scope's directory, below
@@ -53,18 +54,16 @@ class FakeSystemd final : public SystemdUnits {
       }
     }
     calls_->started.push_back(unit);
-    for (const std::string& dir : ManagedDirs("/" + slice + "/" + unit)) {
+    std::string scope_path = "/" + slice + "/" + unit;
+    calls_->scope_paths[unit] = scope_path;
+    for (const std::string& dir : ManagedDirs(layout_, scope_path)) {
       for (const std::string& d : {dir.substr(0, dir.rfind('/')), dir}) {
         if (mkdir(d.c_str(), 0755) != 0 && errno != EEXIST) {
           return absl::ErrnoToStatus(errno, "fake systemd: mkdir " + d);
         }
       }
       for (uint32_t pid : pids) {
-        int fd = open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
-        std::string text = std::to_string(pid);
-        bool written = fd >= 0 && write(fd, text.data(), text.size()) > 0;
-        if (fd >= 0) close(fd);
-        if (!written) return absl::ErrnoToStatus(errno, "fake systemd: moving into " + dir);
+        BERTH_RETURN_IF_ERROR(cgroupfs::WriteFile(dir + "/cgroup.procs", std::to_string(pid)));
       }
     }
     return absl::OkStatus();
@@ -76,23 +75,29 @@ class FakeSystemd final : public SystemdUnits {
 
   absl::Status StopUnit(const std::string& unit) override {
     calls_->stopped.push_back(unit);
-    for (const std::string& dir : ScopeDirs(unit)) RemoveScope(dir);
+    if (auto it = calls_->scope_paths.find(unit); it != calls_->scope_paths.end()) {
+      ScopeEmptied(layout_, it->second);
+    }
     return absl::OkStatus();
   }
 
-  // What systemd does on its own when the scope's last process is gone.
+  // What systemd does when the scope's last process is gone, or (after killing them) when
+  // the unit stops: its directories go, and the slice's once empty.
   static void ScopeEmptied(const CgroupLayout& layout, const std::string& scope_path) {
-    for (const std::string& dir : FakeSystemd(layout, nullptr).ManagedDirs(scope_path)) {
-      RemoveScope(dir);
+    for (const std::string& dir : ManagedDirs(layout, scope_path)) {
+      (void)cgroupfs::SignalAll(cgroupfs::ReadPidsRecursive(dir), SIGKILL);
+      (void)cgroupfs::RemoveCgroupTree(dir);         // the test reaps its own children
+      rmdir(dir.substr(0, dir.rfind('/')).c_str());  // fails while other scopes are in it
     }
   }
 
+ private:
   // The directories systemd makes for a cgroup path.
-  std::vector<std::string> ManagedDirs(const std::string& path) const {
+  static std::vector<std::string> ManagedDirs(const CgroupLayout& layout, const std::string& path) {
     static const std::vector<std::string> kManaged = {"cpu",    "cpuacct", "blkio",
                                                       "memory", "devices", "pids"};
     std::vector<std::string> dirs;
-    for (const CgroupHierarchy& h : layout_.v1_hierarchies) {
+    for (const CgroupHierarchy& h : layout.v1_hierarchies) {
       for (const std::string& c : h.controllers) {
         if (std::count(kManaged.begin(), kManaged.end(), c)) {
           dirs.push_back(CgroupDirectory(h.mountpoint, h.root, path));
@@ -100,45 +105,10 @@ class FakeSystemd final : public SystemdUnits {
         }
       }
     }
-    if (!layout_.unified_mountpoint.empty()) {
-      dirs.push_back(CgroupDirectory(layout_.unified_mountpoint, layout_.unified_root, path));
+    if (!layout.unified_mountpoint.empty()) {
+      dirs.push_back(CgroupDirectory(layout.unified_mountpoint, layout.unified_root, path));
     }
     return dirs;
-  }
-
- private:
-  std::vector<std::string> ScopeDirs(const std::string& unit) const {
-    std::vector<std::string> dirs;
-    for (const std::string& dir : ManagedDirs("/")) {
-      // The scope sits in a slice directly below the root in these tests.
-      for (const std::string& slice : SubDirs(dir)) {
-        if (DirExists(slice + "/" + unit)) dirs.push_back(slice + "/" + unit);
-      }
-    }
-    return dirs;
-  }
-
-  static std::vector<std::string> SubDirs(const std::string& dir) {
-    std::vector<std::string> subs;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      if (entry.is_directory(ec)) subs.push_back(entry.path());
-    }
-    return subs;
-  }
-
-  // Kills what is in `dir`, removes it, and its slice once that is empty.
-  static void RemoveScope(const std::string& dir) {
-    absl::Time deadline = absl::Now() + absl::Seconds(5);
-    while (DirExists(dir) && rmdir(dir.c_str()) != 0 && absl::Now() < deadline) {
-      for (absl::string_view line :
-           absl::StrSplit(ReadText(dir + "/cgroup.procs"), '\n', absl::SkipEmpty())) {
-        pid_t pid = 0;
-        if (absl::SimpleAtoi(line, &pid)) kill(pid, SIGKILL);
-      }
-      absl::SleepFor(absl::Milliseconds(5));  // the test reaps its own children
-    }
-    rmdir(dir.substr(0, dir.rfind('/')).c_str());  // fails while other scopes are in it
   }
 
   CgroupLayout layout_;
