@@ -64,7 +64,7 @@ def peak_rss(name, cmd, logs):
 PHASES = ("create", "start", "delete")
 
 
-def wait_stopped(name, runtime, cid, logs):
+def wait_stopped(name, runtime, cid):
     """Polls `state` until the container's process has exited (not timed)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -81,7 +81,7 @@ def split_round(name, runtime, bundle, cid, logs):
     sample["create_ns"] = spawn(f"{name} create {cid}", runtime + ["create", "-b", bundle, cid],
                                 logs)
     sample["start_ns"] = spawn(f"{name} start {cid}", runtime + ["start", cid], logs)
-    wait_stopped(name, runtime, cid, logs)
+    wait_stopped(name, runtime, cid)
     sample["delete_ns"] = spawn(f"{name} delete {cid}", runtime + ["delete", cid], logs)
     return sample
 
